@@ -1,0 +1,396 @@
+/*
+ * vec2face.h - the public C API of libvec2face.
+ *
+ * libvec2face turns face-recognition feature vectors (512-d, ArcFace style)
+ * into 112x112 face images with the Vec2Face+ networks (arXiv 2507.17192),
+ * run by libtorch from TorchScript files that the converter
+ * (`python3 -m vec2face.export`) writes.
+ *
+ * Lifecycle
+ *   v2f_model_load()  -> v2f_model *      (open a model directory)
+ *   v2f_generate()    -> uint8 RGB images (any number of times, any thread)
+ *   v2f_model_free()
+ *
+ * Usage
+ *   v2f_model *m = NULL;
+ *   if (v2f_model_load("models/tiny", NULL, &m) != V2F_OK) {
+ *       fprintf(stderr, "%s\n", v2f_last_error());
+ *       return 1;
+ *   }
+ *   float vecs[4 * V2F_VECTOR_DIM] = {...};           // 4 identity vectors
+ *   uint8_t *rgb = malloc(v2f_image_bytes(4));        // 4 x 112x112x3
+ *   v2f_gen_opts o;
+ *   v2f_gen_opts_init(&o, sizeof o);
+ *   o.seed = 42;
+ *   if (v2f_generate(m, vecs, 4, &o, rgb) == V2F_OK)
+ *       v2f_image_write("face0.png", rgb, 112, 112, NULL);
+ *   free(rgb);
+ *   v2f_model_free(m);
+ *
+ * Conventions
+ *   Errors     Every fallible call returns v2f_status (0 = V2F_OK). On
+ *              failure, v2f_last_error() gives this thread's message; it is
+ *              never NULL, owned by the library, and may be stale after a
+ *              success: decide by the status, never by the message. On
+ *              failure every out-pointer is set to NULL/0 and no partial
+ *              output file is left behind.
+ *   Ownership  The caller owns every buffer it passes. Objects the library
+ *              allocates come with their own free function; every *_free
+ *              accepts NULL.
+ *   Options    Structs whose first field is struct_size, filled by
+ *              v2f_*_opts_init(&o, sizeof o). NULL means defaults. The
+ *              library reads only the fields inside struct_size.
+ *   Threads    A v2f_model is immutable after load and may be used from
+ *              several threads at once. v2f_array objects are not
+ *              synchronised. The log callback is process-global and called
+ *              under a lock.
+ *   Images     uint8 RGB, row-major HWC, 112x112x3 = 37632 bytes per image,
+ *              images contiguous in a batch. Raw float images are float32
+ *              planar CHW [3][112][112] per image, about [-1, 1].
+ *   Vectors    float32 [n][512], row-major, not normalised.
+ *   Randomness Counter-based, keyed by (seed, identity index, image index):
+ *              the same key gives the same masks whatever the batch size,
+ *              thread count or call split.
+ */
+#ifndef VEC2FACE_H
+#define VEC2FACE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(_WIN32)
+#  define V2F_API
+#elif defined(__GNUC__)
+#  define V2F_API __attribute__((visibility("default")))
+#else
+#  define V2F_API
+#endif
+
+/* ------------------------------------------------------------------ */
+/* Versions                                                             */
+/* ------------------------------------------------------------------ */
+
+#define V2F_VERSION_MAJOR 0
+#define V2F_VERSION_MINOR 1
+#define V2F_VERSION_PATCH 0
+/* Bumped whenever a released struct layout or signature changes. */
+#define V2F_ABI_VERSION 0
+
+/** Library version string, e.g. "0.1.0". Static storage. @since 0.1 */
+V2F_API const char *v2f_version(void);
+/** ABI version of the loaded library; bindings compare it with theirs
+ *  and refuse a mismatch. @since 0.1 */
+V2F_API int32_t v2f_abi_version(void);
+
+/* ------------------------------------------------------------------ */
+/* Errors                                                               */
+/* ------------------------------------------------------------------ */
+
+/** Status codes. Pinned forever once released. @since 0.1 */
+typedef enum v2f_status {
+    V2F_OK = 0,
+    V2F_E_INVALID_ARG = 1,   /* NULL pointer, bad size, bad option, NaN input */
+    V2F_E_IO = 2,            /* file missing, unreadable, unwritable */
+    V2F_E_FORMAT = 3,        /* file content malformed or of another type */
+    V2F_E_UNSUPPORTED = 4,   /* missing model part, device, precision */
+    V2F_E_MODEL = 5,         /* model file broken or of the wrong kind */
+    V2F_E_BACKEND = 6,       /* libtorch failed at run time */
+    V2F_E_NO_MEMORY = 7,
+    V2F_E_CANCELLED = 8,     /* a progress callback asked to stop */
+    V2F_E_OVERFLOW = 9,      /* a size computation would overflow */
+    V2F_E_INTERNAL = 10
+} v2f_status;
+
+/** Short constant description of a status ("invalid argument").
+ *  Unknown codes give "unknown status". @since 0.1 */
+V2F_API const char *v2f_status_str(v2f_status status);
+
+/** This thread's message for its last failure. Never NULL; "" when there
+ *  was none. Valid until the next failing call on this thread. @since 0.1 */
+V2F_API const char *v2f_last_error(void);
+
+/** Log levels for the log callback. */
+typedef enum v2f_log_level {
+    V2F_LOG_ERROR = 0,
+    V2F_LOG_WARN = 1,
+    V2F_LOG_INFO = 2,
+    V2F_LOG_DEBUG = 3
+} v2f_log_level;
+
+/** Log callback; msg is valid only during the call. */
+typedef void (*v2f_log_fn)(int32_t level, const char *msg, void *user);
+
+/** Install the process-global log callback (NULL: no logging) and the
+ *  most verbose level passed to it. Thread-safe; calls are serialised.
+ *  @since 0.1 */
+V2F_API void v2f_set_log_callback(v2f_log_fn fn, int32_t max_level,
+                                  void *user);
+
+/** Progress callback: return non-zero to cancel (V2F_E_CANCELLED). */
+typedef int (*v2f_progress_fn)(void *user, uint64_t done, uint64_t total);
+
+/* ------------------------------------------------------------------ */
+/* Sizes                                                                */
+/* ------------------------------------------------------------------ */
+
+#define V2F_VECTOR_DIM 512
+#define V2F_IMAGE_SIZE 112
+#define V2F_IMAGE_BYTES (112 * 112 * 3)
+#define V2F_NUM_TOKENS 49
+#define V2F_COND_DIM 768
+
+/** Bytes needed for n uint8 RGB images; 0 when that overflows size_t.
+ *  @since 0.1 */
+V2F_API size_t v2f_image_bytes(size_t n);
+
+/* ------------------------------------------------------------------ */
+/* Models                                                               */
+/* ------------------------------------------------------------------ */
+
+typedef struct v2f_model v2f_model;
+
+/** Model parts: one TorchScript file each in the model directory. */
+typedef enum v2f_part {
+    V2F_PART_GENERATOR = 0,      /* generator.pt */
+    V2F_PART_POSE_GENERATOR = 1, /* pose_generator.pt */
+    V2F_PART_POSE_COND = 2,      /* pose_cond.pt (landmark encoder) */
+    V2F_PART_ARCFACE = 3,        /* arcface.pt */
+    V2F_PART_MAGFACE = 4,        /* magface.pt */
+    V2F_PART_HEADPOSE = 5,       /* headpose.pt */
+    V2F_PART_COUNT = 6
+} v2f_part;
+
+typedef enum v2f_precision {
+    V2F_PRECISION_FP32 = 0
+} v2f_precision;
+
+/** Runtime options for v2f_model_load. @since 0.1 */
+typedef struct v2f_runtime_opts {
+    uint32_t struct_size;
+    /** "cpu" (default when NULL) or "cuda:N" when the linked libtorch has
+     *  CUDA; anything else is V2F_E_UNSUPPORTED or V2F_E_INVALID_ARG. */
+    const char *device;
+    /** Intra-op threads; 0 = the number of online CPUs. Note: libtorch's
+     *  thread pool is process-wide, so the last load sets it. */
+    int32_t threads;
+    /** v2f_precision; only V2F_PRECISION_FP32 for now. */
+    int32_t precision;
+} v2f_runtime_opts;
+
+/** Fill o with defaults. size must be sizeof *o as the caller compiled
+ *  it. @since 0.1 */
+V2F_API void v2f_runtime_opts_init(v2f_runtime_opts *o, size_t size);
+
+/** Open a model directory holding any subset of the six part files.
+ *  A missing part disables the calls that need it; a present but broken
+ *  or mismatched file fails the load naming the file and the reason.
+ *  At least one part must be present.
+ *  @param dir   directory path
+ *  @param opts  runtime options or NULL
+ *  @param out   receives the model (NULL on failure)
+ *  @return V2F_OK, V2F_E_INVALID_ARG, V2F_E_IO (no such directory, no part),
+ *          V2F_E_MODEL, V2F_E_UNSUPPORTED (device, precision),
+ *          V2F_E_BACKEND, V2F_E_NO_MEMORY
+ *  @since 0.1 */
+V2F_API v2f_status v2f_model_load(const char *dir,
+                                  const v2f_runtime_opts *opts,
+                                  v2f_model **out);
+
+/** Free a model; NULL is a no-op. No call may be using it. @since 0.1 */
+V2F_API void v2f_model_free(v2f_model *model);
+
+/** What a model holds. @since 0.1 */
+typedef struct v2f_model_info {
+    uint32_t struct_size;
+    uint32_t parts;           /* bit (1u << v2f_part) set when present */
+    int32_t vector_dim;       /* 512 */
+    int32_t image_size;       /* 112 */
+    int32_t cond_dim;         /* 768 */
+    int32_t threads;          /* intra-op threads in use */
+    int32_t precision;        /* v2f_precision */
+    char device[32];          /* "cpu", "cuda:0", ... */
+} v2f_model_info;
+
+/** Fill info (info->struct_size must be set by the caller). @since 0.1 */
+V2F_API v2f_status v2f_model_info_get(const v2f_model *model,
+                                      v2f_model_info *info);
+
+/** What one part file carries (its metadata). @since 0.1 */
+typedef struct v2f_part_info {
+    uint32_t struct_size;
+    int32_t present;          /* 0 when the file was absent */
+    int32_t format_version;
+    char kind[32];            /* "generator", "pose_generator", ... */
+    char source_sha256[72];   /* of the official checkpoint, or "random:..." */
+    char exporter[32];        /* exporter version */
+    /* Generator parts only (zero otherwise): */
+    float mask_ratio_min, mask_ratio_max, mask_ratio_mu, mask_ratio_std;
+    int32_t num_dropped;      /* ceil(49 * mask_ratio_min) */
+    int32_t lora_rank;        /* 0 when no LoRA was merged */
+    float lora_alpha;
+} v2f_part_info;
+
+/** Fill info for one part (info->struct_size must be set). @since 0.1 */
+V2F_API v2f_status v2f_model_part_info(const v2f_model *model, int32_t part,
+                                       v2f_part_info *info);
+
+/* ------------------------------------------------------------------ */
+/* Generation                                                           */
+/* ------------------------------------------------------------------ */
+
+/** Options for v2f_generate and v2f_generate_pose. @since 0.1 */
+typedef struct v2f_gen_opts {
+    uint32_t struct_size;
+    /** Seed of the counter-based randomness. */
+    uint64_t seed;
+    /** Identity index of each vector [n]; NULL: vector i has index
+     *  identity_base + i. */
+    const uint64_t *identity_index;
+    uint64_t identity_base;
+    /** Image index of each vector [n]; NULL: all use image_base. */
+    const uint64_t *image_index;
+    uint64_t image_base;
+    /** Mask ratio distribution: a normal(mu, std) truncated to [min, max].
+     *  Negative values (the default) take the model's own defaults.
+     *  mask_ratio_min must equal the model's: it fixes the dropped count. */
+    float mask_ratio_min, mask_ratio_max, mask_ratio_mu, mask_ratio_std;
+    /** Explicit masks [n][49] of 0/1 bytes for exact replay (both or
+     *  neither): dropped must be a subset of masked and hold exactly the
+     *  model's num_dropped ones per image. NULL: sampled. */
+    const uint8_t *dropped;
+    const uint8_t *masked;
+    /** Images per forward pass; 0 = default (16). */
+    int32_t batch_size;
+    /** Optional raw float output [n][3][112][112] (CHW), or NULL. */
+    float *raw_out;
+    /** Optional progress (images done, total) and its user pointer. */
+    v2f_progress_fn progress;
+    void *progress_user;
+} v2f_gen_opts;
+
+V2F_API void v2f_gen_opts_init(v2f_gen_opts *o, size_t size);
+
+/** Sample the masks the generator would use for n images: for each image
+ *  a mask ratio r from the truncated normal, then ceil(49 r) masked tokens
+ *  of which the model's num_dropped are dropped. Same keys, same masks.
+ *  @param part      V2F_PART_GENERATOR or V2F_PART_POSE_GENERATOR
+ *  @param dropped_out, masked_out  [n][49] bytes (0/1)
+ *  @since 0.1 */
+V2F_API v2f_status v2f_sample_masks(const v2f_model *model, int32_t part,
+                                    size_t n, const v2f_gen_opts *opts,
+                                    uint8_t *dropped_out,
+                                    uint8_t *masked_out);
+
+/** Generate n images from n identity vectors with the plain generator.
+ *  @param vectors  [n][512] float32, finite
+ *  @param rgb_out  v2f_image_bytes(n) bytes
+ *  @return V2F_OK, V2F_E_INVALID_ARG (NULL, n == 0, non-finite value with
+ *          its index, bad masks), V2F_E_OVERFLOW, V2F_E_UNSUPPORTED (no
+ *          generator.pt), V2F_E_BACKEND, V2F_E_NO_MEMORY, V2F_E_CANCELLED
+ *  @since 0.1 */
+V2F_API v2f_status v2f_generate(const v2f_model *model, const float *vectors,
+                                size_t n, const v2f_gen_opts *opts,
+                                uint8_t *rgb_out);
+
+/** Generate n images whose pose follows n landmark images: landmark
+ *  encoder (pose_cond.pt) -> condition -> pose generator
+ *  (pose_generator.pt), with the pose generator's mask defaults.
+ *  @param landmarks  n uint8 RGB 112x112 landmark images (see
+ *                    v2f_render_landmarks)
+ *  @since 0.1 */
+V2F_API v2f_status v2f_generate_pose(const v2f_model *model,
+                                     const float *vectors,
+                                     const uint8_t *landmarks, size_t n,
+                                     const v2f_gen_opts *opts,
+                                     uint8_t *rgb_out);
+
+/** Draw n landmark images in the training style: black 112x112, filled
+ *  dots of radius 3 px; eyes red, nose tip green, mouth corners blue.
+ *  @param points5  [n][5][2] float (x, y) pixel coordinates in the order
+ *                  left eye, right eye, nose tip, left mouth corner, right
+ *                  mouth corner; finite; dots may be partly off-image.
+ *  @param rgb_out  v2f_image_bytes(n) bytes
+ *  @since 0.1 */
+V2F_API v2f_status v2f_render_landmarks(const float *points5, size_t n,
+                                        uint8_t *rgb_out);
+
+/** Convert raw float images (CHW, about [-1,1]) to uint8 HWC RGB the way
+ *  the official code does: clip(((x + 1) / 2) * 255, 0, 255), truncated.
+ *  @since 0.1 */
+V2F_API v2f_status v2f_raw_to_rgb(const float *raw, size_t n,
+                                  uint8_t *rgb_out);
+
+/* ------------------------------------------------------------------ */
+/* Image files (PNG, JPEG)                                              */
+/* ------------------------------------------------------------------ */
+
+typedef struct v2f_image_read_opts {
+    uint32_t struct_size;
+    /** 0 (default): an image that is not 112x112 is V2F_E_FORMAT.
+     *  1: resize any size to 112x112 (bilinear). */
+    int32_t resize;
+} v2f_image_read_opts;
+
+V2F_API void v2f_image_read_opts_init(v2f_image_read_opts *o, size_t size);
+
+/** Read a PNG or JPEG file (by content, not by name) as one 112x112 RGB
+ *  image. Grey, palette and alpha images are converted to RGB (alpha
+ *  dropped); 16-bit samples are reduced to 8.
+ *  @param rgb_out  V2F_IMAGE_BYTES bytes
+ *  @since 0.1 */
+V2F_API v2f_status v2f_image_read(const char *path,
+                                  const v2f_image_read_opts *opts,
+                                  uint8_t *rgb_out);
+
+typedef struct v2f_image_write_opts {
+    uint32_t struct_size;
+    /** JPEG quality 1..100 (default 95). */
+    int32_t jpeg_quality;
+} v2f_image_write_opts;
+
+V2F_API void v2f_image_write_opts_init(v2f_image_write_opts *o, size_t size);
+
+/** Write one RGB image; the format comes from the extension (.png, .jpg,
+ *  .jpeg, case-insensitive). Written to a temporary file in the same
+ *  directory and renamed into place, so a failure leaves no partial file.
+ *  @since 0.1 */
+V2F_API v2f_status v2f_image_write(const char *path, const uint8_t *rgb,
+                                   int32_t width, int32_t height,
+                                   const v2f_image_write_opts *opts);
+
+/* ------------------------------------------------------------------ */
+/* Arrays (.npy, .npz)                                                  */
+/* ------------------------------------------------------------------ */
+
+/** A library-owned 2-D float32 array. */
+typedef struct v2f_array v2f_array;
+
+/** Read a 2-D (or 1-D, as one row) little-endian float32 C-order .npy.
+ *  Other dtypes, Fortran order, big-endian data, truncated or hostile
+ *  headers are V2F_E_FORMAT with the reason. @since 0.1 */
+V2F_API v2f_status v2f_npy_read(const char *path, v2f_array **out);
+
+/** Read member `name` (with or without ".npy") of an .npz archive
+ *  (stored or deflated members). @since 0.1 */
+V2F_API v2f_status v2f_npz_read(const char *path, const char *name,
+                                v2f_array **out);
+
+/** Write a 2-D float32 .npy (format 1.0), atomically. @since 0.1 */
+V2F_API v2f_status v2f_npy_write(const char *path, const float *data,
+                                 size_t rows, size_t cols);
+
+V2F_API size_t v2f_array_rows(const v2f_array *a);
+V2F_API size_t v2f_array_cols(const v2f_array *a);
+/** rows * cols floats, row-major; valid until v2f_array_free. */
+V2F_API const float *v2f_array_data(const v2f_array *a);
+V2F_API void v2f_array_free(v2f_array *a);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* VEC2FACE_H */

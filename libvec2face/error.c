@@ -1,0 +1,105 @@
+/* Errors, statuses, versions and the log hook. */
+#include "error.h"
+
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+static _Thread_local char tls_message[1024];
+
+const char *v2f_version(void) { return "0.1.0"; }
+
+int32_t v2f_abi_version(void) { return V2F_ABI_VERSION; }
+
+const char *v2f_status_str(v2f_status status)
+{
+    switch (status) {
+    case V2F_OK: return "ok";
+    case V2F_E_INVALID_ARG: return "invalid argument";
+    case V2F_E_IO: return "input/output error";
+    case V2F_E_FORMAT: return "bad file format";
+    case V2F_E_UNSUPPORTED: return "unsupported";
+    case V2F_E_MODEL: return "bad model file";
+    case V2F_E_BACKEND: return "backend (libtorch) error";
+    case V2F_E_NO_MEMORY: return "out of memory";
+    case V2F_E_CANCELLED: return "cancelled";
+    case V2F_E_OVERFLOW: return "size overflow";
+    case V2F_E_INTERNAL: return "internal error";
+    }
+    return "unknown status";
+}
+
+const char *v2f_last_error(void) { return tls_message; }
+
+v2f_status v2f__fail(v2f_status status, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(tls_message, sizeof tls_message, fmt, ap);
+    va_end(ap);
+    v2f__log(V2F_LOG_DEBUG, "%s: %s", v2f_status_str(status), tls_message);
+    return status;
+}
+
+static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
+static v2f_log_fn log_fn;
+static void *log_user;
+static int32_t log_max = V2F_LOG_WARN;
+
+void v2f_set_log_callback(v2f_log_fn fn, int32_t max_level, void *user)
+{
+    pthread_mutex_lock(&log_lock);
+    log_fn = fn;
+    log_user = user;
+    log_max = max_level;
+    pthread_mutex_unlock(&log_lock);
+}
+
+void v2f__log(int32_t level, const char *fmt, ...)
+{
+    char buf[1024];
+    va_list ap;
+    pthread_mutex_lock(&log_lock);
+    if (log_fn && level <= log_max) {
+        va_start(ap, fmt);
+        vsnprintf(buf, sizeof buf, fmt, ap);
+        va_end(ap);
+        log_fn(level, buf, log_user);
+    }
+    pthread_mutex_unlock(&log_lock);
+}
+
+size_t v2f__mul(size_t a, size_t b, int *ok)
+{
+    if (b != 0 && a > SIZE_MAX / b) {
+        *ok = 0;
+        return 0;
+    }
+    *ok = 1;
+    return a * b;
+}
+
+size_t v2f_image_bytes(size_t n)
+{
+    int ok;
+    size_t r = v2f__mul(n, V2F_IMAGE_BYTES, &ok);
+    return ok ? r : 0;
+}
+
+v2f_status v2f__copy_opts(void *dst, size_t dst_size, const void *src,
+                          const char *what)
+{
+    uint32_t given;
+    if (!src)
+        return V2F_OK;
+    memcpy(&given, src, sizeof given);
+    if (given < sizeof(uint32_t))
+        return v2f__fail(V2F_E_INVALID_ARG,
+                         "%s: struct_size is %u; call the matching "
+                         "*_opts_init(&o, sizeof o) first", what, given);
+    memcpy(dst, src, given < dst_size ? given : dst_size);
+    /* Keep the library's own size so later reads see a full struct. */
+    memcpy(dst, &(uint32_t){(uint32_t)dst_size}, sizeof(uint32_t));
+    return V2F_OK;
+}
