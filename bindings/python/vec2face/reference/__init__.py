@@ -1,0 +1,19 @@
+"""Our eager PyTorch definitions of the six Vec2Face+ networks.
+
+Parameter names and shapes follow the official code so that the official
+checkpoints load with a strict key check (see ``vec2face.checkpoints``).
+Every module here is TorchScript-compatible; ``vec2face.export`` scripts
+and saves them.
+"""
+
+from .generator import Generator, GeneratorConfig, LoRALinear
+from .pose_cond import PoseCondModel
+from .iresnet import IResNet, IResNetConfig
+from .headpose import HeadPose, HeadPoseConfig, rotation_from_6d, euler_from_rotation
+from .configs import CONFIGS
+
+__all__ = [
+    "Generator", "GeneratorConfig", "LoRALinear", "PoseCondModel",
+    "IResNet", "IResNetConfig", "HeadPose", "HeadPoseConfig",
+    "rotation_from_6d", "euler_from_rotation", "CONFIGS",
+]
