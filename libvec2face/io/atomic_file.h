@@ -1,0 +1,28 @@
+/* Internal: write a file atomically (temporary file in the same directory,
+ * then rename), so that a failure never leaves a partial file behind. */
+#ifndef V2F_ATOMIC_FILE_H
+#define V2F_ATOMIC_FILE_H
+
+#include <stdio.h>
+
+#include "error.h"
+
+typedef struct v2f__atomic_file {
+    FILE *fp;          /* write here between open and commit/abort */
+    char *tmp_path;    /* ".<base>.tmpXXXXXX" next to the target */
+    char *final_path;
+} v2f__atomic_file;
+
+/* Create the temporary file. On failure (V2F_E_IO, V2F_E_NO_MEMORY) nothing
+ * is left on disk and *af needs no cleanup. */
+v2f_status v2f__atomic_open(v2f__atomic_file *af, const char *path);
+
+/* Flush, close and rename into place. On any failure the temporary file is
+ * removed and the status is V2F_E_IO with strerror. *af is released either
+ * way. */
+v2f_status v2f__atomic_commit(v2f__atomic_file *af);
+
+/* Close and remove the temporary file; safe on a zeroed or released *af. */
+void v2f__atomic_abort(v2f__atomic_file *af);
+
+#endif

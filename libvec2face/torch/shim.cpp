@@ -1,0 +1,279 @@
+// The libtorch shim: the only file that includes libtorch. Each extern "C"
+// entry is one try/catch barrier; no C++ type or exception crosses it.
+#include "shim.h"
+
+#include <torch/script.h>
+#include <torch/torch.h>
+
+#include <cstring>
+#include <new>
+#include <string>
+
+extern "C" v2f_status v2f__fail(v2f_status status, const char *fmt, ...);
+
+struct v2f_shim_module {
+    torch::jit::Module module;
+    torch::Device device;
+    int32_t part;
+};
+
+namespace {
+
+const char *const kPartKinds[V2F_PART_COUNT] = {
+    "generator", "pose_generator", "pose_cond", "arcface", "magface", "headpose"};
+constexpr int64_t kFormatVersion = 1;
+
+// torch messages carry a C++ backtrace after the first lines; keep the
+// useful head (the TorchScript "raise" text sits on the last non-empty
+// line before "Exception raised from" in scripted errors).
+std::string short_message(const std::string &what) {
+    std::string msg = what;
+    size_t cut = msg.find("Exception raised from");
+    if (cut != std::string::npos) msg = msg.substr(0, cut);
+    // Prefer the Python-style exception line of a scripted raise.
+    size_t err = msg.rfind("Error: ");
+    if (err != std::string::npos) {
+        size_t start = msg.rfind('\n', err);
+        msg = msg.substr(start == std::string::npos ? 0 : start + 1);
+    }
+    while (!msg.empty() && (msg.back() == '\n' || msg.back() == ' ')) msg.pop_back();
+    if (msg.size() > 600) msg = msg.substr(0, 600) + "...";
+    return msg;
+}
+
+class ShimError : public std::exception {
+  public:
+    ShimError(v2f_status s, std::string m) : status(s), message(std::move(m)) {}
+    const char *what() const noexcept override { return message.c_str(); }
+    v2f_status status;
+    std::string message;
+};
+
+}  // namespace
+
+#define SHIM_TRY try {
+#define SHIM_CATCH(context)                                                          \
+    }                                                                                \
+    catch (const ShimError &e) {                                                     \
+        return v2f__fail(e.status, "%s", e.message.c_str());                         \
+    }                                                                                \
+    catch (const c10::Error &e) {                                                    \
+        return v2f__fail(V2F_E_BACKEND, "%s: %s", context,                           \
+                         short_message(e.what()).c_str());                           \
+    }                                                                                \
+    catch (const std::bad_alloc &) {                                                 \
+        return v2f__fail(V2F_E_NO_MEMORY, "%s: out of memory", context);             \
+    }                                                                                \
+    catch (const std::exception &e) {                                                \
+        return v2f__fail(V2F_E_INTERNAL, "%s: %s", context,                          \
+                         short_message(e.what()).c_str());                           \
+    }                                                                                \
+    catch (...) {                                                                    \
+        return v2f__fail(V2F_E_INTERNAL, "%s: unknown C++ exception", context);      \
+    }
+
+namespace {
+
+torch::Device parse_device(const char *device) {
+    std::string d = device ? device : "cpu";
+    if (d == "cpu") return torch::Device(torch::kCPU);
+    if (d.rfind("cuda", 0) == 0) {
+        torch::Device dev(torch::kCPU);
+        try {
+            dev = torch::Device(d);
+        } catch (const c10::Error &) {
+            throw ShimError(V2F_E_INVALID_ARG, "device '" + d +
+                                                   "': expected \"cpu\" or \"cuda:N\"");
+        }
+        if (!torch::cuda::is_available())
+            throw ShimError(V2F_E_UNSUPPORTED,
+                            "device '" + d + "': the linked libtorch has no CUDA "
+                            "(or no GPU is visible); rebuild against a CUDA libtorch "
+                            "with CMAKE_PREFIX_PATH");
+        int64_t count = (int64_t)torch::cuda::device_count();
+        if (dev.has_index() && dev.index() >= count)
+            throw ShimError(V2F_E_INVALID_ARG, "device '" + d + "': only " +
+                                                   std::to_string(count) + " CUDA device(s)");
+        return dev;
+    }
+    throw ShimError(V2F_E_INVALID_ARG, "device '" + d + "': expected \"cpu\" or \"cuda:N\"");
+}
+
+// Metadata attributes written by vec2face.export.
+std::string str_attr(const torch::jit::Module &m, const char *name, const std::string &file) {
+    if (!m.hasattr(name))
+        throw ShimError(V2F_E_MODEL, file + ": no '" + name +
+                                         "' attribute; not written by vec2face.export?");
+    c10::IValue v = m.attr(name);
+    if (!v.isString()) throw ShimError(V2F_E_MODEL, file + ": '" + name + "' is not a string");
+    return v.toStringRef();
+}
+
+double num_attr(const torch::jit::Module &m, const char *name, const std::string &file) {
+    if (!m.hasattr(name)) throw ShimError(V2F_E_MODEL, file + ": no '" + name + "' attribute");
+    c10::IValue v = m.attr(name);
+    if (v.isInt()) return (double)v.toInt();
+    if (v.isDouble()) return v.toDouble();
+    throw ShimError(V2F_E_MODEL, file + ": '" + name + "' is not a number");
+}
+
+void copy_str(char *dst, size_t size, const std::string &s) {
+    std::snprintf(dst, size, "%s", s.c_str());
+}
+
+void read_meta(const torch::jit::Module &m, int32_t part, const std::string &file,
+               v2f_part_info *info) {
+    int64_t format = (int64_t)num_attr(m, "v2f_format", file);
+    if (format != kFormatVersion)
+        throw ShimError(V2F_E_MODEL, file + ": format version " + std::to_string(format) +
+                                         ", this library reads version " +
+                                         std::to_string(kFormatVersion) +
+                                         "; re-export with a matching converter");
+    std::string kind = str_attr(m, "v2f_kind", file);
+    if (kind != kPartKinds[part])
+        throw ShimError(V2F_E_MODEL, file + ": holds a '" + kind + "' network, expected '" +
+                                         kPartKinds[part] + "'");
+    info->present = 1;
+    info->format_version = (int32_t)format;
+    copy_str(info->kind, sizeof info->kind, kind);
+    copy_str(info->source_sha256, sizeof info->source_sha256,
+             str_attr(m, "v2f_source_sha256", file));
+    copy_str(info->exporter, sizeof info->exporter, str_attr(m, "v2f_exporter", file));
+    if (part == V2F_PART_GENERATOR || part == V2F_PART_POSE_GENERATOR) {
+        info->mask_ratio_min = (float)num_attr(m, "v2f_mask_ratio_min", file);
+        info->mask_ratio_max = (float)num_attr(m, "v2f_mask_ratio_max", file);
+        info->mask_ratio_mu = (float)num_attr(m, "v2f_mask_ratio_mu", file);
+        info->mask_ratio_std = (float)num_attr(m, "v2f_mask_ratio_std", file);
+        info->num_dropped = (int32_t)num_attr(m, "v2f_num_dropped", file);
+        info->lora_rank = (int32_t)num_attr(m, "v2f_lora_rank", file);
+        info->lora_alpha = (float)num_attr(m, "v2f_lora_alpha", file);
+        if (info->num_dropped < 1 || info->num_dropped > V2F_NUM_TOKENS ||
+            !(info->mask_ratio_min <= info->mask_ratio_max) || !(info->mask_ratio_std > 0))
+            throw ShimError(V2F_E_MODEL, file + ": inconsistent mask metadata");
+    }
+}
+
+// Check the module's interface with one tiny forward on zeros, so that a
+// file with the right name but the wrong dimensions fails at load.
+void probe(torch::jit::Module &m, int32_t part, const torch::Device &dev, const std::string &file) {
+    auto f32 = torch::TensorOptions().dtype(torch::kFloat32).device(dev);
+    try {
+        torch::NoGradGuard ng;
+        if (part == V2F_PART_GENERATOR || part == V2F_PART_POSE_GENERATOR) {
+            return;  // checked on first use: a forward here would cost a full image
+        }
+        torch::Tensor out = m.forward({torch::zeros({1, 3, 112, 112}, f32)}).toTensor();
+        std::vector<int64_t> want;
+        if (part == V2F_PART_POSE_COND) want = {1, 1, V2F_COND_DIM};
+        else if (part == V2F_PART_HEADPOSE) want = {1, 3};
+        else want = {1, V2F_VECTOR_DIM};
+        if (out.sizes().vec() != want)
+            throw ShimError(V2F_E_MODEL, file + ": output shape " +
+                                             c10::str(out.sizes()) + ", expected " +
+                                             c10::str(c10::IntArrayRef(want)));
+    } catch (const c10::Error &e) {
+        throw ShimError(V2F_E_MODEL, file + ": does not accept a [1,3,112,112] image: " +
+                                         short_message(e.what()));
+    }
+}
+
+}  // namespace
+
+extern "C" {
+
+v2f_status v2f_shim_check_device(const char *device) {
+    SHIM_TRY
+    parse_device(device);
+    return V2F_OK;
+    SHIM_CATCH("device")
+}
+
+v2f_status v2f_shim_set_threads(int32_t threads) {
+    SHIM_TRY
+    if (threads > 0 && at::get_num_threads() != threads) at::set_num_threads(threads);
+    return V2F_OK;
+    SHIM_CATCH("threads")
+}
+
+int32_t v2f_shim_get_threads(void) {
+    try {
+        return (int32_t)at::get_num_threads();
+    } catch (...) {
+        return 0;
+    }
+}
+
+v2f_status v2f_shim_load(const char *path, int32_t part, const char *device,
+                         v2f_shim_module **out, v2f_part_info *info) {
+    *out = nullptr;
+    std::string file = path;
+    SHIM_TRY
+    torch::Device dev = parse_device(device);
+    torch::jit::Module m;
+    try {
+        m = torch::jit::load(file, torch::Device(torch::kCPU));
+    } catch (const c10::Error &e) {
+        throw ShimError(V2F_E_MODEL, file + ": not a loadable TorchScript file: " +
+                                         short_message(e.what()));
+    }
+    read_meta(m, part, file, info);
+    m.eval();
+    m.to(dev);
+    probe(m, part, dev, file);
+    // Freeze: parameters become constants, attributes are inlined. (The
+    // generator's Optional cond input survives freezing.)
+    torch::jit::Module frozen = torch::jit::freeze(m);
+    auto *sm = new v2f_shim_module{std::move(frozen), dev, part};
+    *out = sm;
+    return V2F_OK;
+    SHIM_CATCH(file.c_str())
+}
+
+void v2f_shim_free(v2f_shim_module *m) { delete m; }
+
+v2f_status v2f_shim_generate(const v2f_shim_module *m, const float *vectors,
+                             const uint8_t *dropped, const uint8_t *masked,
+                             const float *cond, size_t n, float *raw_out) {
+    SHIM_TRY
+    c10::InferenceMode guard;
+    const int64_t b = (int64_t)n;
+    auto cpu_f = torch::TensorOptions().dtype(torch::kFloat32);
+    auto cpu_u8 = torch::TensorOptions().dtype(torch::kUInt8);
+    // from_blob does not copy; .to() copies (and moves to the device).
+    torch::Tensor v = torch::from_blob((void *)vectors, {b, V2F_VECTOR_DIM}, cpu_f).to(m->device);
+    torch::Tensor d = torch::from_blob((void *)dropped, {b, V2F_NUM_TOKENS}, cpu_u8)
+                          .to(m->device, torch::kBool);
+    torch::Tensor k = torch::from_blob((void *)masked, {b, V2F_NUM_TOKENS}, cpu_u8)
+                          .to(m->device, torch::kBool);
+    c10::IValue c;
+    if (cond)
+        c = torch::from_blob((void *)cond, {b, 1, V2F_COND_DIM}, cpu_f).to(m->device);
+    torch::jit::Module &mod = const_cast<torch::jit::Module &>(m->module);
+    torch::Tensor img = mod.forward({v, d, k, c}).toTensor();
+    if (img.sizes() != c10::IntArrayRef({b, 3, V2F_IMAGE_SIZE, V2F_IMAGE_SIZE}))
+        throw ShimError(V2F_E_MODEL, "generator returned shape " + c10::str(img.sizes()) +
+                                         ", expected [n,3,112,112]");
+    img = img.to(torch::kCPU, torch::kFloat32).contiguous();
+    std::memcpy(raw_out, img.data_ptr<float>(), (size_t)img.numel() * sizeof(float));
+    return V2F_OK;
+    SHIM_CATCH("generate")
+}
+
+v2f_status v2f_shim_pose_cond(const v2f_shim_module *m, const float *images, size_t n,
+                              float *cond_out) {
+    SHIM_TRY
+    c10::InferenceMode guard;
+    const int64_t b = (int64_t)n;
+    auto cpu_f = torch::TensorOptions().dtype(torch::kFloat32);
+    torch::Tensor x = torch::from_blob((void *)images, {b, 3, V2F_IMAGE_SIZE, V2F_IMAGE_SIZE},
+                                       cpu_f).to(m->device);
+    torch::jit::Module &mod = const_cast<torch::jit::Module &>(m->module);
+    torch::Tensor c = mod.forward({x}).toTensor().to(torch::kCPU, torch::kFloat32).contiguous();
+    if (c.numel() != b * V2F_COND_DIM)
+        throw ShimError(V2F_E_MODEL, "landmark encoder returned shape " + c10::str(c.sizes()));
+    std::memcpy(cond_out, c.data_ptr<float>(), (size_t)c.numel() * sizeof(float));
+    return V2F_OK;
+    SHIM_CATCH("pose condition")
+}
+
+}  // extern "C"
