@@ -220,9 +220,10 @@ v2f_status v2f_shim_load(const char *path, int32_t part, const char *device,
     m.eval();
     m.to(dev);
     probe(m, part, dev, file);
-    // Freeze: parameters become constants, attributes are inlined. (The
-    // generator's Optional cond input survives freezing.)
-    torch::jit::Module frozen = torch::jit::freeze(m);
+    // Freeze (parameters become constants, attributes are inlined), then
+    // optimise for inference: conv/linear fusion and oneDNN layouts on CPU.
+    // Done here, not in the exporter: optimised modules do not load back.
+    torch::jit::Module frozen = torch::jit::optimize_for_inference(m);
     auto *sm = new v2f_shim_module{std::move(frozen), dev, part};
     *out = sm;
     return V2F_OK;

@@ -187,8 +187,8 @@ def check_sampled_masks(tmp, model_dir):
 def main():
     with tempfile.TemporaryDirectory() as tmp:
         tiny = os.path.join(MODELS, "tiny")
-        for batch in (1, 3, 16):
-            check_generator(tmp, tiny, CONFIGS["tiny"], 5, batch, 10 + batch, f"tiny batch {batch}")
+        for batch in (1, 3):
+            check_generator(tmp, tiny, CONFIGS["tiny"], 4, batch, 10 + batch, f"tiny batch {batch}")
         check_landmarks(tmp)
         check_sampled_masks(tmp, tiny)
         # One base-size batch: only the generator parts are exported.
@@ -202,7 +202,7 @@ def main():
                              os.path.join(base, "pose_generator.pt"))
         export.save_scripted(export._estimator(PoseCondModel(), "pose_cond", "pose_cond", "test",
                                                seed=23), os.path.join(base, "pose_cond.pt"))
-        check_generator(tmp, base, cfg, 2, 2, 30, "base")
+        check_generator(tmp, base, cfg, 1, 1, 30, "base")
     print("C library == eager reference")
 
 

@@ -58,9 +58,9 @@ def _random_masks(gen: Generator, n: int, g: torch.Generator):
 @torch.no_grad()
 def _calibrate_generator_output(gen: Generator, g: torch.Generator, with_cond: bool) -> None:
     gen.eval()
-    v = _random_vectors(4, g)
-    d, m = _random_masks(gen, 4, g)
-    cond = torch.randn(4, 1, gen.cond_dim, generator=g) if with_cond else None
+    v = _random_vectors(2, g)
+    d, m = _random_masks(gen, 2, g)
+    cond = torch.randn(2, 1, gen.cond_dim, generator=g) if with_cond else None
     out = gen(v, d, m, cond)
     conv = gen.im_decoder.conv_out
     scale = 0.5 / max(float(out.std()), 1e-6)
