@@ -1,0 +1,16 @@
+#!/bin/sh
+# Debian 12 packages to build libvec2face and run its tests and demo.
+# Installs only what is missing; needs root (or sudo) when something is.
+set -eu
+pkgs="build-essential cmake ninja-build pkg-config libtorch-dev python3-torch python3-numpy
+      python3-pytest libpng-dev zlib1g-dev libjpeg62-turbo-dev libcmocka-dev binutils"
+missing=""
+for p in $pkgs; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+echo "installing:$missing"
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo="sudo"
+$sudo apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y --no-install-recommends $missing
