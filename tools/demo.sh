@@ -7,7 +7,7 @@
 set -eu
 cd "$(dirname "$0")/.."
 tools/install-deps.sh
-cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DV2F_BUILD_TESTS=OFF
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo
 cmake --build build
 
 models=${V2F_MODELS:-models/vec2face-plus}
@@ -20,9 +20,11 @@ if [ ! -f "$models/generator.pt" ]; then
   echo "*** they only show that the pipeline runs. See README, 'Getting the official models'."
   if [ ! -f "$models/generator.pt" ]; then
     py=$(tools/python-with-torch.sh)
-    PYTHONPATH=bindings/python "$py" -m vec2face.export --random --size base --seed 0 --out "$models"
+    PYTHONPATH=bindings/python "$py" -m vec2face.export --random --size base --seed 0 \
+      --parts generator --out "$models"
   fi
 fi
+mkdir -p out
 build/examples/v2f_example_demo "$models" out/demo --ids 8 --per-id 4 --seed 1
 if [ "$random" = 1 ]; then
   echo "*** Reminder: out/demo was made with RANDOM weights; these are not faces."

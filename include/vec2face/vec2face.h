@@ -335,12 +335,16 @@ typedef struct v2f_image_read_opts {
     int32_t resize;
 } v2f_image_read_opts;
 
+/** Fill o with defaults; size must be sizeof *o. @since 0.1 */
 V2F_API void v2f_image_read_opts_init(v2f_image_read_opts *o, size_t size);
 
 /** Read a PNG or JPEG file (by content, not by name) as one 112x112 RGB
  *  image. Grey, palette and alpha images are converted to RGB (alpha
  *  dropped); 16-bit samples are reduced to 8.
+ *  Images over 16384 pixels a side are refused (decompression bombs).
  *  @param rgb_out  V2F_IMAGE_BYTES bytes
+ *  @return V2F_OK, V2F_E_INVALID_ARG, V2F_E_IO (cannot open or read),
+ *          V2F_E_FORMAT (not PNG/JPEG, corrupt, truncated, wrong size)
  *  @since 0.1 */
 V2F_API v2f_status v2f_image_read(const char *path,
                                   const v2f_image_read_opts *opts,
@@ -352,11 +356,16 @@ typedef struct v2f_image_write_opts {
     int32_t jpeg_quality;
 } v2f_image_write_opts;
 
+/** Fill o with defaults; size must be sizeof *o. @since 0.1 */
 V2F_API void v2f_image_write_opts_init(v2f_image_write_opts *o, size_t size);
 
 /** Write one RGB image; the format comes from the extension (.png, .jpg,
  *  .jpeg, case-insensitive). Written to a temporary file in the same
  *  directory and renamed into place, so a failure leaves no partial file.
+ *  @param rgb     width * height * 3 bytes, row-major RGB
+ *  @param width, height  1..65535 (JPEG: at most 65500)
+ *  @return V2F_OK, V2F_E_INVALID_ARG (NULL, unknown extension, size,
+ *          quality), V2F_E_IO
  *  @since 0.1 */
 V2F_API v2f_status v2f_image_write(const char *path, const uint8_t *rgb,
                                    int32_t width, int32_t height,
@@ -371,15 +380,19 @@ typedef struct v2f_array v2f_array;
 
 /** Read a 2-D (or 1-D, as one row) little-endian float32 C-order .npy.
  *  Other dtypes, Fortran order, big-endian data, truncated or hostile
- *  headers are V2F_E_FORMAT with the reason. @since 0.1 */
+ *  headers, empty arrays and trailing bytes are V2F_E_FORMAT with the
+ *  reason; an unreadable file is V2F_E_IO. @since 0.1 */
 V2F_API v2f_status v2f_npy_read(const char *path, v2f_array **out);
 
 /** Read member `name` (with or without ".npy") of an .npz archive
- *  (stored or deflated members). @since 0.1 */
+ *  (stored or deflated members, zip64 included). A missing member is
+ *  V2F_E_FORMAT and the message lists the members. @since 0.1 */
 V2F_API v2f_status v2f_npz_read(const char *path, const char *name,
                                 v2f_array **out);
 
-/** Write a 2-D float32 .npy (format 1.0), atomically. @since 0.1 */
+/** Write a 2-D float32 .npy (format 1.0), atomically. rows and cols must
+ *  be > 0 (V2F_E_INVALID_ARG); a byte count that overflows is
+ *  V2F_E_OVERFLOW. @since 0.1 */
 V2F_API v2f_status v2f_npy_write(const char *path, const float *data,
                                  size_t rows, size_t cols);
 

@@ -122,7 +122,12 @@ def _plain_state(ckpt, what: str):
 
 # ------------------------------------------------------------------ modes
 
-def export_random(size: str, seed: int, out: str) -> List[str]:
+PART_FILES = ("generator.pt", "pose_generator.pt", "pose_cond.pt", "arcface.pt", "magface.pt",
+              "headpose.pt")
+
+
+def export_random(size: str, seed: int, out: str,
+                  only: Optional[List[str]] = None) -> List[str]:
     cfgs = CONFIGS[size]
     src = f"random:{size}:seed={seed}"
     parts = {
@@ -140,6 +145,8 @@ def export_random(size: str, seed: int, out: str) -> List[str]:
     }
     written = []
     for name, make in parts.items():
+        if only is not None and name not in only:
+            continue
         save_scripted(make(), os.path.join(out, name))
         written.append(name)
     return written
@@ -212,13 +219,23 @@ def main(argv: Optional[List[str]] = None) -> int:
     p.add_argument("--seed", type=int, default=0, help="with --random: weight seed")
     p.add_argument("--trust-checkpoint", action="store_true",
                    help="allow a full unpickle when weights_only loading fails (runs code from the file)")
+    p.add_argument("--parts", metavar="LIST",
+                   help="with --random: comma-separated subset of " + ",".join(
+                       f[:-3] for f in PART_FILES) + " (default: all)")
     p.add_argument("--lora-alpha", type=float, default=32.0,
                    help="LoRA alpha of the pose model (release: 32); the rank comes from the file")
     args = p.parse_args(argv)
+    only = None
+    if args.parts:
+        only = [x.strip() + ".pt" for x in args.parts.split(",") if x.strip()]
+        unknown = [x for x in only if x not in PART_FILES]
+        if unknown or not args.random:
+            p.error("--parts goes with --random and takes names from "
+                    + ",".join(f[:-3] for f in PART_FILES))
     os.makedirs(args.out, exist_ok=True)
     try:
         if args.random:
-            written = export_random(args.size, args.seed, args.out)
+            written = export_random(args.size, args.seed, args.out, only)
         else:
             written = export_official(args.official, args.out, args.trust_checkpoint,
                                       args.lora_alpha)
