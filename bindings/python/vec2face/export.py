@@ -143,6 +143,7 @@ def export_random(size: str, seed: int, out: str,
         "headpose.pt": lambda: _estimator(HeadPose(cfgs["headpose"]), "headpose", "headpose",
                                           src, seed=seed + 5),
     }
+    os.makedirs(out, exist_ok=True)
     written = []
     for name, make in parts.items():
         if only is not None and name not in only:

@@ -93,6 +93,19 @@ def randomize(module: nn.Module, seed: int) -> nn.Module:
     """
     g = torch.Generator().manual_seed(seed)
     _init_params(module, g)
+    # Calibration derives weights from a forward pass; one thread keeps its
+    # float sums in one order, so the same seed gives the same weights
+    # whatever the thread count.
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        _calibrate(module, g)
+    finally:
+        torch.set_num_threads(threads)
+    return module.eval()
+
+
+def _calibrate(module: nn.Module, g: torch.Generator) -> None:
     if isinstance(module, Generator):
         has_lora = any(isinstance(m, LoRALinear) for m in module.modules())
         _calibrate_generator_output(module, g, with_cond=has_lora)
@@ -103,4 +116,3 @@ def randomize(module: nn.Module, seed: int) -> nn.Module:
         # The official zero-init of the last Linear would make every
         # condition equal; random weights keep the pose path non-trivial.
         module.linear.weight.data.mul_(4.0)
-    return module.eval()
