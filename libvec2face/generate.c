@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "error.h"
+#include "generate.h"
 #include "masks.h"
 #include "model.h"
 
@@ -56,7 +57,7 @@ static v2f_status mask_dist(const v2f_part_info *info, const v2f_gen_opts *o,
     return V2F_OK;
 }
 
-static v2f_status check_vectors(const float *v, size_t n, const char *fn)
+v2f_status v2f__check_vectors(const float *v, size_t n, const char *fn)
 {
     for (size_t i = 0; i < n; i++)
         for (size_t j = 0; j < V2F_VECTOR_DIM; j++)
@@ -66,8 +67,8 @@ static v2f_status check_vectors(const float *v, size_t n, const char *fn)
     return V2F_OK;
 }
 
-static v2f_status check_masks(const uint8_t *dropped, const uint8_t *masked, size_t n,
-                              int num_dropped, const char *fn)
+v2f_status v2f__check_masks(const uint8_t *dropped, const uint8_t *masked, size_t n,
+                            int num_dropped, const char *fn)
 {
     for (size_t i = 0; i < n; i++) {
         int count = 0;
@@ -158,7 +159,7 @@ v2f_status v2f_raw_to_rgb(const float *raw, size_t n, uint8_t *rgb_out)
 }
 
 /* Landmark images uint8 HWC -> float CHW in [-1,1] (ToTensor, Normalize 0.5). */
-static void landmarks_to_float(const uint8_t *rgb, size_t n, float *out)
+void v2f__landmarks_to_float(const uint8_t *rgb, size_t n, float *out)
 {
     const size_t plane = V2F_IMAGE_SIZE * V2F_IMAGE_SIZE;
     for (size_t i = 0; i < n; i++)
@@ -194,10 +195,10 @@ static v2f_status run(const v2f_model *model, int32_t part, const float *vectors
     if (part == V2F_PART_POSE_GENERATOR &&
         (s = v2f__model_part(model, V2F_PART_POSE_COND, &cond_net)))
         return s;
-    if ((s = mask_dist(&model->info[part], &o, &dist, fn)) || (s = check_vectors(vectors, n, fn)))
+    if ((s = mask_dist(&model->info[part], &o, &dist, fn)) || (s = v2f__check_vectors(vectors, n, fn)))
         return s;
     if (o.dropped &&
-        (s = check_masks(o.dropped, o.masked, n, model->info[part].num_dropped, fn)))
+        (s = v2f__check_masks(o.dropped, o.masked, n, model->info[part].num_dropped, fn)))
         return s;
 
     size_t batch = o.batch_size > 0 ? (size_t)o.batch_size : DEFAULT_BATCH;
@@ -223,7 +224,7 @@ static v2f_status run(const v2f_model *model, int32_t part, const float *vectors
             fill_masks(&dist, &o, first, count, dropped, masked);
         }
         if (cond_net) {
-            landmarks_to_float(landmarks + first * V2F_IMAGE_BYTES, count, lm);
+            v2f__landmarks_to_float(landmarks + first * V2F_IMAGE_BYTES, count, lm);
             if ((s = v2f_shim_pose_cond(cond_net, lm, count, cond)))
                 goto done;
         }

@@ -6,6 +6,6 @@ cd "$(dirname "$0")/.."
 tools/install-deps.sh
 py=$(tools/python-with-torch.sh)
 echo "using $py for the converter and reference checks"
-cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DV2F_PYTHON="$py"
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DV2F_BUILD_TESTS=ON -DV2F_PYTHON="$py"
 cmake --build build
 ctest --test-dir build --output-on-failure

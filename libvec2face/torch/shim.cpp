@@ -1,76 +1,14 @@
 // The libtorch shim: the only file that includes libtorch. Each extern "C"
 // entry is one try/catch barrier; no C++ type or exception crosses it.
-#include "shim.h"
-
-#include <torch/script.h>
-#include <torch/torch.h>
+#include "shim_internal.hpp"
 
 #include <cstring>
 #include <new>
 #include <string>
 
-extern "C" v2f_status v2f__fail(v2f_status status, const char *fmt, ...);
-
-struct v2f_shim_module {
-    torch::jit::Module module;
-    torch::Device device;
-    int32_t part;
-};
-
 namespace {
-
-const char *const kPartKinds[V2F_PART_COUNT] = {
-    "generator", "pose_generator", "pose_cond", "arcface", "magface", "headpose"};
 constexpr int64_t kFormatVersion = 1;
-
-// torch messages carry a C++ backtrace after the first lines; keep the
-// useful head (the TorchScript "raise" text sits on the last non-empty
-// line before "Exception raised from" in scripted errors).
-std::string short_message(const std::string &what) {
-    std::string msg = what;
-    size_t cut = msg.find("Exception raised from");
-    if (cut != std::string::npos) msg = msg.substr(0, cut);
-    // Prefer the Python-style exception line of a scripted raise.
-    size_t err = msg.rfind("Error: ");
-    if (err != std::string::npos) {
-        size_t start = msg.rfind('\n', err);
-        msg = msg.substr(start == std::string::npos ? 0 : start + 1);
-    }
-    while (!msg.empty() && (msg.back() == '\n' || msg.back() == ' ')) msg.pop_back();
-    if (msg.size() > 600) msg = msg.substr(0, 600) + "...";
-    return msg;
-}
-
-class ShimError : public std::exception {
-  public:
-    ShimError(v2f_status s, std::string m) : status(s), message(std::move(m)) {}
-    const char *what() const noexcept override { return message.c_str(); }
-    v2f_status status;
-    std::string message;
-};
-
 }  // namespace
-
-#define SHIM_TRY try {
-#define SHIM_CATCH(context)                                                          \
-    }                                                                                \
-    catch (const ShimError &e) {                                                     \
-        return v2f__fail(e.status, "%s", e.message.c_str());                         \
-    }                                                                                \
-    catch (const c10::Error &e) {                                                    \
-        return v2f__fail(V2F_E_BACKEND, "%s: %s", context,                           \
-                         short_message(e.what()).c_str());                           \
-    }                                                                                \
-    catch (const std::bad_alloc &) {                                                 \
-        return v2f__fail(V2F_E_NO_MEMORY, "%s: out of memory", context);             \
-    }                                                                                \
-    catch (const std::exception &e) {                                                \
-        return v2f__fail(V2F_E_INTERNAL, "%s: %s", context,                          \
-                         short_message(e.what()).c_str());                           \
-    }                                                                                \
-    catch (...) {                                                                    \
-        return v2f__fail(V2F_E_INTERNAL, "%s: unknown C++ exception", context);      \
-    }
 
 namespace {
 
@@ -219,12 +157,13 @@ v2f_status v2f_shim_load(const char *path, int32_t part, const char *device,
     read_meta(m, part, file, info);
     m.eval();
     m.to(dev);
+    for (torch::Tensor p : m.parameters()) p.set_requires_grad(false);
     probe(m, part, dev, file);
     // Freeze (parameters become constants, attributes are inlined), then
     // optimise for inference: conv/linear fusion and oneDNN layouts on CPU.
     // Done here, not in the exporter: optimised modules do not load back.
     torch::jit::Module frozen = torch::jit::optimize_for_inference(m);
-    auto *sm = new v2f_shim_module{std::move(frozen), dev, part};
+    auto *sm = new v2f_shim_module{std::move(frozen), m, dev, part};
     *out = sm;
     return V2F_OK;
     SHIM_CATCH(file.c_str())
@@ -275,6 +214,25 @@ v2f_status v2f_shim_pose_cond(const v2f_shim_module *m, const float *images, siz
     std::memcpy(cond_out, c.data_ptr<float>(), (size_t)c.numel() * sizeof(float));
     return V2F_OK;
     SHIM_CATCH("pose condition")
+}
+
+v2f_status v2f_shim_image_net(const v2f_shim_module *m, const float *images, size_t n,
+                              float *out, int64_t out_dim) {
+    SHIM_TRY
+    c10::InferenceMode guard;
+    const int64_t b = (int64_t)n;
+    auto cpu_f = torch::TensorOptions().dtype(torch::kFloat32);
+    torch::Tensor x = torch::from_blob((void *)images, {b, 3, V2F_IMAGE_SIZE, V2F_IMAGE_SIZE},
+                                       cpu_f).to(m->device);
+    torch::jit::Module &mod = const_cast<torch::jit::Module &>(m->module);
+    torch::Tensor y = mod.forward({x}).toTensor().to(torch::kCPU, torch::kFloat32).contiguous();
+    if (y.dim() != 2 || y.size(0) != b || y.size(1) != out_dim)
+        throw ShimError(V2F_E_MODEL, std::string(kPartKinds[m->part]) + " returned shape " +
+                                         c10::str(y.sizes()) + ", expected [n," +
+                                         std::to_string(out_dim) + "]");
+    std::memcpy(out, y.data_ptr<float>(), (size_t)y.numel() * sizeof(float));
+    return V2F_OK;
+    SHIM_CATCH(kPartKinds[m->part])
 }
 
 }  // extern "C"

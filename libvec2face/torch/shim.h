@@ -36,6 +36,11 @@ v2f_status v2f_shim_generate(const v2f_shim_module *m, const float *vectors,
 v2f_status v2f_shim_pose_cond(const v2f_shim_module *m, const float *images,
                               size_t n, float *cond_out);
 
+/* An image network (arcface, magface, headpose): images as float
+ * [n][3][112][112] already preprocessed -> out [n][out_dim]. */
+v2f_status v2f_shim_image_net(const v2f_shim_module *m, const float *images,
+                              size_t n, float *out, int64_t out_dim);
+
 #ifdef __cplusplus
 }
 #endif
