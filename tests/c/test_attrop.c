@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "vec2face/vec2face.h"
 
@@ -236,6 +237,39 @@ static void missing_parts_are_named(void **state)
     v2f_model_free(gen_only);
 }
 
+static void identity_from_reference_image(void **state)
+{
+    /* The pieces of "identities from reference images": image file ->
+     * ArcFace feature -> images. A PNG round trip is lossless, so the
+     * feature of the read file equals the feature of the pixels. */
+    char path[] = "/tmp/v2f_ref_XXXXXX.png";
+    int fd = mkstemps(path, 4);
+    assert_true(fd >= 0);
+    close(fd);
+    uint8_t *face = malloc(V2F_IMAGE_BYTES), *back = malloc(V2F_IMAGE_BYTES);
+    uint8_t *out = malloc(v2f_image_bytes(1));
+    float f1[512], f2[512];
+    assert_int_equal(v2f_generate(model, vectors, 1, NULL, face), V2F_OK);
+    assert_int_equal(v2f_image_write(path, face, 112, 112, NULL), V2F_OK);
+    assert_int_equal(v2f_image_read(path, NULL, back), V2F_OK);
+    assert_memory_equal(face, back, V2F_IMAGE_BYTES);
+    assert_int_equal(v2f_extract_features(model, V2F_PART_ARCFACE, face, 1, f1), V2F_OK);
+    assert_int_equal(v2f_extract_features(model, V2F_PART_ARCFACE, back, 1, f2), V2F_OK);
+    assert_memory_equal(f1, f2, sizeof f1);
+    assert_int_equal(v2f_generate(model, f2, 1, NULL, out), V2F_OK);
+    /* A reference image of another size is refused unless resized. */
+    uint8_t *big = calloc(1, 150 * 150 * 3);
+    assert_int_equal(v2f_image_write(path, big, 150, 150, NULL), V2F_OK);
+    assert_int_equal(v2f_image_read(path, NULL, back), V2F_E_FORMAT);
+    assert_non_null(strstr(v2f_last_error(), "150"));
+    v2f_image_read_opts ro;
+    v2f_image_read_opts_init(&ro, sizeof ro);
+    ro.resize = 1;
+    assert_int_equal(v2f_image_read(path, &ro, back), V2F_OK);
+    unlink(path);
+    free(face); free(back); free(out); free(big);
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 2) {
@@ -250,6 +284,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(same_seed_same_run),
         cmocka_unit_test(bad_input),
         cmocka_unit_test(missing_parts_are_named),
+        cmocka_unit_test(identity_from_reference_image),
     };
     return cmocka_run_group_tests_name("attrop", tests, setup, teardown) ? 1 : 0;
 }
