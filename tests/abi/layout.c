@@ -9,6 +9,39 @@
 
 int main(void)
 {
+    printf("enum v2f_status V2F_OK %lld\n", (long long)V2F_OK);
+    printf("enum v2f_status V2F_E_INVALID_ARG %lld\n", (long long)V2F_E_INVALID_ARG);
+    printf("enum v2f_status V2F_E_IO %lld\n", (long long)V2F_E_IO);
+    printf("enum v2f_status V2F_E_FORMAT %lld\n", (long long)V2F_E_FORMAT);
+    printf("enum v2f_status V2F_E_UNSUPPORTED %lld\n", (long long)V2F_E_UNSUPPORTED);
+    printf("enum v2f_status V2F_E_MODEL %lld\n", (long long)V2F_E_MODEL);
+    printf("enum v2f_status V2F_E_BACKEND %lld\n", (long long)V2F_E_BACKEND);
+    printf("enum v2f_status V2F_E_NO_MEMORY %lld\n", (long long)V2F_E_NO_MEMORY);
+    printf("enum v2f_status V2F_E_CANCELLED %lld\n", (long long)V2F_E_CANCELLED);
+    printf("enum v2f_status V2F_E_OVERFLOW %lld\n", (long long)V2F_E_OVERFLOW);
+    printf("enum v2f_status V2F_E_INTERNAL %lld\n", (long long)V2F_E_INTERNAL);
+    printf("enum v2f_log_level V2F_LOG_ERROR %lld\n", (long long)V2F_LOG_ERROR);
+    printf("enum v2f_log_level V2F_LOG_WARN %lld\n", (long long)V2F_LOG_WARN);
+    printf("enum v2f_log_level V2F_LOG_INFO %lld\n", (long long)V2F_LOG_INFO);
+    printf("enum v2f_log_level V2F_LOG_DEBUG %lld\n", (long long)V2F_LOG_DEBUG);
+    printf("enum v2f_part V2F_PART_GENERATOR %lld\n", (long long)V2F_PART_GENERATOR);
+    printf("enum v2f_part V2F_PART_POSE_GENERATOR %lld\n", (long long)V2F_PART_POSE_GENERATOR);
+    printf("enum v2f_part V2F_PART_POSE_COND %lld\n", (long long)V2F_PART_POSE_COND);
+    printf("enum v2f_part V2F_PART_ARCFACE %lld\n", (long long)V2F_PART_ARCFACE);
+    printf("enum v2f_part V2F_PART_MAGFACE %lld\n", (long long)V2F_PART_MAGFACE);
+    printf("enum v2f_part V2F_PART_HEADPOSE %lld\n", (long long)V2F_PART_HEADPOSE);
+    printf("enum v2f_part V2F_PART_COUNT %lld\n", (long long)V2F_PART_COUNT);
+    printf("enum v2f_precision V2F_PRECISION_FP32 %lld\n", (long long)V2F_PRECISION_FP32);
+    printf("const V2F_VERSION_MAJOR %lld 0\n", (long long)(V2F_VERSION_MAJOR));
+    printf("const V2F_VERSION_MINOR %lld 0\n", (long long)(V2F_VERSION_MINOR));
+    printf("const V2F_VERSION_PATCH %lld 0\n", (long long)(V2F_VERSION_PATCH));
+    printf("const V2F_ABI_VERSION %lld 0\n", (long long)(V2F_ABI_VERSION));
+    printf("const V2F_VECTOR_DIM %lld 0\n", (long long)(V2F_VECTOR_DIM));
+    printf("const V2F_IMAGE_SIZE %lld 0\n", (long long)(V2F_IMAGE_SIZE));
+    printf("const V2F_IMAGE_BYTES %lld 0\n", (long long)(V2F_IMAGE_BYTES));
+    printf("const V2F_NUM_TOKENS %lld 0\n", (long long)(V2F_NUM_TOKENS));
+    printf("const V2F_COND_DIM %lld 0\n", (long long)(V2F_COND_DIM));
+    printf("const V2F_SEPARABILITY_BINS %lld 0\n", (long long)(V2F_SEPARABILITY_BINS));
     S(v2f_runtime_opts);
     F(v2f_runtime_opts, struct_size);
     F(v2f_runtime_opts, device);
