@@ -676,6 +676,13 @@ typedef struct v2f_centres_opts {
     int32_t normalize;
     /** Optional [num_ids] output: features per identity. */
     uint64_t *counts_out;
+    /** v2f_identity_centres_from_folder only: 1 resizes images that are
+     *  not 112x112 (bilinear); 0 (default): such an image is an error. */
+    int32_t resize;
+    /** v2f_identity_centres_from_folder only: progress (identities done,
+     *  total); non-zero cancels. */
+    v2f_progress_fn progress;
+    void *progress_user;
 } v2f_centres_opts;
 
 /** Fill o with defaults; size must be sizeof *o. @since 0.1 */
@@ -694,6 +701,25 @@ V2F_API void v2f_centres_opts_init(v2f_centres_opts *o, size_t size);
 V2F_API v2f_status v2f_identity_centres_from_features(
     const float *features, size_t n, size_t dim, const int64_t *labels,
     size_t num_ids, const v2f_centres_opts *opts, v2f_array **out);
+
+/** Identity centres from a folder tree of aligned face crops: ROOT/<id>/
+ *  *.png|*.jpg|*.jpeg, one subfolder per identity. Each image's ArcFace
+ *  feature (v2f_extract_features) is averaged per identity (plain mean, or
+ *  of unit features with normalize). Row i of the result is the i-th
+ *  subfolder in byte order of its name (hidden entries skipped); images are
+ *  read in byte order of their names. counts_out, if given, must hold one
+ *  entry per subfolder.
+ *  @param out  receives a [identities][512] v2f_array; NULL on failure
+ *  @return V2F_OK, V2F_E_INVALID_ARG, V2F_E_IO (unreadable folder or
+ *          file, an identity folder without images, no subfolder: each
+ *          named), V2F_E_FORMAT (an image that does not decode or is not
+ *          112x112 without resize, named), V2F_E_UNSUPPORTED (no
+ *          arcface.pt), V2F_E_CANCELLED, V2F_E_NO_MEMORY
+ *  @since 0.1 */
+V2F_API v2f_status v2f_identity_centres_from_folder(const v2f_model *model,
+                                                    const char *root,
+                                                    const v2f_centres_opts *opts,
+                                                    v2f_array **out);
 
 #define V2F_SEPARABILITY_BINS 200
 

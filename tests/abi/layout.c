@@ -161,6 +161,9 @@ int main(void)
     F(v2f_centres_opts, struct_size);
     F(v2f_centres_opts, normalize);
     F(v2f_centres_opts, counts_out);
+    F(v2f_centres_opts, resize);
+    F(v2f_centres_opts, progress);
+    F(v2f_centres_opts, progress_user);
     S(v2f_separability_opts);
     F(v2f_separability_opts, struct_size);
     F(v2f_separability_opts, threads);
