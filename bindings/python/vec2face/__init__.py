@@ -5,3 +5,21 @@ PyTorch; nothing else in this package imports it.
 """
 
 __version__ = "0.1.0"
+
+# The ctypes binding of libvec2face (stdlib only; numpy optional and imported
+# lazily; the library itself is loaded at the first call).
+from .errors import (AbiMismatchError, BackendError, CancelledError,  # noqa: E402,F401
+                     FileIOError, FormatError, InternalError, InvalidArgumentError,
+                     LibraryNotFoundError, ModelError, NoMemoryError, SizeOverflowError,
+                     UnsupportedError, Vec2FaceError)
+from .core import (ABI_VERSION, COND_DIM, IMAGE_BYTES, IMAGE_SIZE, NUM_TOKENS,  # noqa: E402,F401
+                   SEPARABILITY_BINS, VECTOR_DIM, LogLevel, Part, Precision, Status,
+                   abi_version, image_bytes, last_error, library_path, set_log_callback,
+                   status_str, version)
+from .model import Model, ModelInfo, PartInfo, raw_to_rgb, render_landmarks  # noqa: E402,F401
+from .attrop import AttrOP, Losses  # noqa: E402,F401
+from .identities import (Sampler, SampleStats, SeparabilityReport,  # noqa: E402,F401
+                         identity_centres, identity_centres_from_folder, perturb,
+                         sample_identities, separability)
+from .files import (read_image, read_npy, read_npz, write_image, write_images,  # noqa: E402,F401
+                    write_npy)

@@ -1,0 +1,185 @@
+"""AttrOP: attribute optimisation of identity vectors (official `gen_image`).
+
+    with model.attrop(vectors, seed=1, yaw_target=30) as op:
+        losses = op.run(10)
+        vectors = op.vectors()
+        images = op.images()
+
+An AttrOP handle is single-threaded: use it from one thread at a time (a
+lock in the binding enforces this; the model may be shared).
+"""
+
+import ctypes
+import dataclasses
+import threading
+
+from . import _buffers as B
+from . import _ctypes_api as _api
+from .core import COND_DIM, IMAGE_BYTES, IMAGE_SIZE, NUM_TOKENS, VECTOR_DIM, call, part as _part
+from .errors import InvalidArgumentError
+
+__all__ = ["AttrOP", "Losses"]
+
+
+@dataclasses.dataclass(frozen=True)
+class Losses:
+    """Losses of the last optimiser step (batch means) and counts for the call;
+    the per-vector lists/arrays are present when asked for."""
+    identity: float
+    quality: float
+    pose: float
+    total: float
+    counted: bool
+    steps: int
+    retries: int
+    identity_per_vector: object = None
+    quality_per_vector: object = None
+    pose_per_vector: object = None
+
+
+class AttrOP:
+    """AttrOP(model, vectors, class_vectors=None, **options).
+
+    vectors and class_vectors: [n][512] float32 (class_vectors: identity
+    centres for the hinged identity loss; None: the input vectors).
+    Options (v2f_attrop_opts; None keeps the library default): lr,
+    target_sim, quality_target, yaw_target, identity_model, quality_model
+    (Part or name), max_retries, seed, identity_index, identity_base,
+    image_base, landmarks ([n] landmark images) or condition ([n][768]),
+    dropped and masked ([n][49]).
+    """
+
+    def __init__(self, model, vectors, class_vectors=None, *, lr=None, target_sim=None,
+                 quality_target=None, yaw_target=None, identity_model=None, quality_model=None,
+                 max_retries=None, seed=0, identity_index=None, identity_base=0, image_base=0,
+                 landmarks=None, condition=None, dropped=None, masked=None):
+        self._lib = model._lib
+        self._model = model  # keeps the model alive while the handle lives
+        self._handle = None
+        self._lock = threading.Lock()
+        vec = B.floats_in(vectors, "vectors", VECTOR_DIM)
+        n = self.n = vec.rows
+        cls = None
+        if class_vectors is not None:
+            cls = B.floats_in(class_vectors, "class_vectors", VECTOR_DIM)
+            if cls.rows != n:
+                raise InvalidArgumentError(f"class_vectors: {cls.rows} rows for {n} vectors")
+        o = _api.new_opts(self._lib, _api.v2f_attrop_opts)
+        for name, v in (("lr", lr), ("target_sim", target_sim),
+                        ("quality_target", quality_target), ("yaw_target", yaw_target),
+                        ("max_retries", max_retries)):
+            if v is not None:
+                setattr(o, name, v)
+        if identity_model is not None:
+            o.identity_model = int(_part(identity_model))
+        if quality_model is not None:
+            o.quality_model = int(_part(quality_model))
+        o.seed = seed
+        keep = [vec, cls]
+        ids = B.u64_in(identity_index, "identity_index", n)
+        keep.append(ids)
+        o.identity_index = B.ptr(ids)
+        o.identity_base = identity_base
+        o.image_base = image_base
+        if landmarks is not None:
+            lm = B.bytes_in(landmarks, "landmarks", IMAGE_BYTES)
+            self._rows(lm, "landmarks")
+            keep.append(lm)
+            o.landmarks = lm.ptr
+        if condition is not None:
+            c = B.floats_in(condition, "condition", COND_DIM)
+            self._rows(c, "condition")
+            keep.append(c)
+            o.condition = c.ptr
+        if (dropped is None) != (masked is None):
+            raise InvalidArgumentError("give both dropped and masked, or neither")
+        if dropped is not None:
+            d = B.bytes_in(dropped, "dropped", NUM_TOKENS)
+            m = B.bytes_in(masked, "masked", NUM_TOKENS)
+            self._rows(d, "dropped")
+            self._rows(m, "masked")
+            keep += [d, m]
+            o.dropped, o.masked = d.ptr, m.ptr
+        h = ctypes.c_void_p()
+        call(self._lib.v2f_attrop_new(model._h(), vec.ptr, B.ptr(cls), n, ctypes.byref(o),
+                                      ctypes.byref(h)))
+        self._handle = h
+        self._keep = keep  # the library copies them; kept anyway, cheaply
+
+    def _rows(self, buf, name):
+        if buf.rows != self.n:
+            raise InvalidArgumentError(f"{name}: {buf.rows} rows for {self.n} vectors")
+
+    # ----------------------------------------------------------- lifetime
+    def close(self):
+        with self._lock:
+            h, self._handle = self._handle, None
+            if h is not None:
+                self._lib.v2f_attrop_free(h)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def __del__(self):
+        if getattr(self, "_handle", None) is not None:
+            self.close()
+
+    def _h(self):
+        if self._handle is None:
+            raise ValueError("the AttrOP handle is closed")
+        return self._handle
+
+    # ----------------------------------------------------------- steps
+    def _losses(self, per_vector):
+        l = _api.new_out_struct(_api.v2f_attrop_losses)
+        outs = None
+        if per_vector:
+            outs = [B.floats_out((self.n,)) for _ in range(3)]
+            l.identity_per_vector, l.quality_per_vector, l.pose_per_vector = (
+                o.ptr for o in outs)
+        return l, outs
+
+    @staticmethod
+    def _result(l, outs):
+        pv = [o.obj for o in outs] if outs else [None, None, None]
+        return Losses(l.identity, l.quality, l.pose, l.total, bool(l.counted), l.steps,
+                      l.retries, *pv)
+
+    def step(self, per_vector=False):
+        """One Adam step with fresh masks; returns its Losses."""
+        with self._lock:
+            l, outs = self._losses(per_vector)
+            call(self._lib.v2f_attrop_step(self._h(), ctypes.byref(l)))
+            return self._result(l, outs)
+
+    def run(self, iterations, per_vector=False):
+        """The official loop: `iterations` counted steps (up to max_retries
+        more); returns the last step's Losses and the call's counts."""
+        with self._lock:
+            l, outs = self._losses(per_vector)
+            call(self._lib.v2f_attrop_run(self._h(), int(iterations), ctypes.byref(l)))
+            return self._result(l, outs)
+
+    def vectors(self):
+        """The optimised vectors (n, 512) float32."""
+        with self._lock:
+            out = B.floats_out((self.n, VECTOR_DIM))
+            call(self._lib.v2f_attrop_vectors(self._h(), out.ptr))
+            return out.obj
+
+    def gradient(self):
+        """Gradient (n, 512) of the last step's total loss w.r.t. the vectors."""
+        with self._lock:
+            out = B.floats_out((self.n, VECTOR_DIM))
+            call(self._lib.v2f_attrop_gradient(self._h(), out.ptr))
+            return out.obj
+
+    def images(self):
+        """Final images (n, 112, 112, 3) uint8 of the optimised vectors."""
+        with self._lock:
+            out = B.bytes_out((self.n, IMAGE_SIZE, IMAGE_SIZE, 3))
+            call(self._lib.v2f_attrop_images(self._h(), out.ptr))
+            return out.obj

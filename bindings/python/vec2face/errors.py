@@ -1,0 +1,116 @@
+"""Exceptions of the libvec2face binding.
+
+Every failing C call raises a subclass of :class:`Vec2FaceError` chosen by
+its status (one class per status family); the exception carries the status
+code, its name and the library's message (``v2f_last_error()``). A status
+this binding does not know raises :class:`Vec2FaceError` itself.
+
+Finding or loading the library fails with :class:`LibraryNotFoundError` or
+:class:`AbiMismatchError`, both ImportError subclasses.
+"""
+
+__all__ = [
+    "Vec2FaceError", "InvalidArgumentError", "FileIOError", "FormatError",
+    "UnsupportedError", "ModelError", "BackendError", "NoMemoryError", "CancelledError",
+    "SizeOverflowError", "InternalError", "LibraryNotFoundError", "AbiMismatchError",
+    "STATUS_NAMES", "error_for",
+]
+
+STATUS_NAMES = {
+    0: "V2F_OK", 1: "V2F_E_INVALID_ARG", 2: "V2F_E_IO", 3: "V2F_E_FORMAT",
+    4: "V2F_E_UNSUPPORTED", 5: "V2F_E_MODEL", 6: "V2F_E_BACKEND", 7: "V2F_E_NO_MEMORY",
+    8: "V2F_E_CANCELLED", 9: "V2F_E_OVERFLOW", 10: "V2F_E_INTERNAL",
+}
+
+
+class Vec2FaceError(Exception):
+    """A libvec2face call failed.
+
+    Attributes: ``status`` (int code), ``status_name`` (e.g. "V2F_E_IO"),
+    ``message`` (the library's message for this failure).
+    """
+
+    status = None
+
+    def __init__(self, message, status=None, status_name=None):
+        if status is None:
+            status = type(self).status
+        self.status = status
+        self.status_name = status_name or STATUS_NAMES.get(status, f"V2F_STATUS_{status}")
+        self.message = message
+        super().__init__(message)
+
+    def __str__(self):
+        return f"{self.message} [{self.status_name}]"
+
+
+class InvalidArgumentError(Vec2FaceError, ValueError):
+    """V2F_E_INVALID_ARG: NULL pointer, bad size, bad option, NaN input. Also
+    raised by the binding for buffers of the wrong size or shape."""
+    status = 1
+
+
+class FileIOError(Vec2FaceError):
+    """V2F_E_IO: file missing, unreadable, unwritable."""
+    status = 2
+
+
+class FormatError(Vec2FaceError):
+    """V2F_E_FORMAT: file content malformed or of another type."""
+    status = 3
+
+
+class UnsupportedError(Vec2FaceError):
+    """V2F_E_UNSUPPORTED: missing model part, device, precision."""
+    status = 4
+
+
+class ModelError(Vec2FaceError):
+    """V2F_E_MODEL: model file broken or of the wrong kind."""
+    status = 5
+
+
+class BackendError(Vec2FaceError):
+    """V2F_E_BACKEND: libtorch failed at run time."""
+    status = 6
+
+
+class NoMemoryError(Vec2FaceError, MemoryError):
+    """V2F_E_NO_MEMORY."""
+    status = 7
+
+
+class CancelledError(Vec2FaceError):
+    """V2F_E_CANCELLED: a progress callback asked to stop."""
+    status = 8
+
+
+class SizeOverflowError(Vec2FaceError, OverflowError):
+    """V2F_E_OVERFLOW: a size computation would overflow."""
+    status = 9
+
+
+class InternalError(Vec2FaceError):
+    """V2F_E_INTERNAL."""
+    status = 10
+
+
+_BY_STATUS = {cls.status: cls for cls in (
+    InvalidArgumentError, FileIOError, FormatError, UnsupportedError, ModelError, BackendError,
+    NoMemoryError, CancelledError, SizeOverflowError, InternalError)}
+
+
+def error_for(status, message):
+    """The exception for a failing status: its family's class, or
+    Vec2FaceError for a code this binding does not know."""
+    cls = _BY_STATUS.get(status, Vec2FaceError)
+    return cls(message, status)
+
+
+class LibraryNotFoundError(ImportError):
+    """libvec2face could not be found or loaded; the message lists where the
+    binding looked."""
+
+
+class AbiMismatchError(ImportError):
+    """The loaded libvec2face reports another ABI version than the binding's."""
