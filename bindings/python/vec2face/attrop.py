@@ -13,6 +13,7 @@ import ctypes
 import dataclasses
 import threading
 
+from ._handle import Handle
 from . import _buffers as B
 from . import _ctypes_api as _api
 from .core import COND_DIM, IMAGE_BYTES, IMAGE_SIZE, NUM_TOKENS, VECTOR_DIM, call, part as _part
@@ -37,7 +38,7 @@ class Losses:
     pose_per_vector: object = None
 
 
-class AttrOP:
+class AttrOP(Handle):
     """AttrOP(model, vectors, class_vectors=None, **options).
 
     vectors and class_vectors: [n][512] float32 (class_vectors: identity
@@ -48,6 +49,9 @@ class AttrOP:
     image_base, landmarks ([n] landmark images) or condition ([n][768]),
     dropped and masked ([n][49]).
     """
+
+    _FREE = "v2f_attrop_free"
+    _WHAT = "AttrOP handle"
 
     def __init__(self, model, vectors, class_vectors=None, *, lr=None, target_sim=None,
                  quality_target=None, yaw_target=None, identity_model=None, quality_model=None,
@@ -109,28 +113,6 @@ class AttrOP:
     def _rows(self, buf, name):
         if buf.rows != self.n:
             raise InvalidArgumentError(f"{name}: {buf.rows} rows for {self.n} vectors")
-
-    # ----------------------------------------------------------- lifetime
-    def close(self):
-        with self._lock:
-            h, self._handle = self._handle, None
-            if h is not None:
-                self._lib.v2f_attrop_free(h)
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
-
-    def __del__(self):
-        if getattr(self, "_handle", None) is not None:
-            self.close()
-
-    def _h(self):
-        if self._handle is None:
-            raise ValueError("the AttrOP handle is closed")
-        return self._handle
 
     # ----------------------------------------------------------- steps
     def _losses(self, per_vector):

@@ -9,6 +9,7 @@ import dataclasses
 import os
 import threading
 
+from ._handle import Handle
 from . import _buffers as B
 from . import _ctypes_api as _api
 from . import _lib
@@ -91,10 +92,13 @@ class SampleStats:
         return cls(*(getattr(s, f) for f, _ in _api.v2f_sample_stats._fields_[1:]))
 
 
-class Sampler:
+class Sampler(Handle):
     """A model of identity vectors: Sampler.fit(centres), Sampler.isotropic(dim,
     mean, std) or Sampler.load(path). Immutable; usable from several threads.
     """
+
+    _FREE = "v2f_sampler_free"
+    _WHAT = "sampler"
 
     def __init__(self, _handle, _lib_handle):
         self._lib = _lib_handle
@@ -130,27 +134,6 @@ class Sampler:
 
     def save(self, path):
         call(self._lib.v2f_sampler_save(self._h(), os.fsencode(path)))
-
-    def close(self):
-        with self._lock:
-            h, self._handle = self._handle, None
-        if h is not None:
-            self._lib.v2f_sampler_free(h)
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
-
-    def __del__(self):
-        if getattr(self, "_handle", None) is not None:
-            self.close()
-
-    def _h(self):
-        if self._handle is None:
-            raise ValueError("the sampler is closed")
-        return self._handle
 
     @property
     def dim(self):

@@ -13,6 +13,7 @@ import dataclasses
 import os
 import threading
 
+from ._handle import Handle
 from . import _buffers as B
 from . import _ctypes_api as _api
 from . import _lib
@@ -96,7 +97,7 @@ def _check_rows(buf, n, name):
         raise InvalidArgumentError(f"{name}: {buf.rows} rows, need {n}")
 
 
-class Model:
+class Model(Handle):
     """A loaded model directory (any subset of the six part files).
 
     Model(path, device=None, threads=0, precision=Precision.FP32); use as a
@@ -104,6 +105,9 @@ class Model:
     no part), ModelError (broken or mismatched file), UnsupportedError
     (device, precision), ...
     """
+
+    _FREE = "v2f_model_free"
+    _WHAT = "model"
 
     def __init__(self, path, device=None, threads=0, precision=Precision.FP32):
         lib = _lib.get()
@@ -123,34 +127,6 @@ class Model:
     @classmethod
     def load(cls, path, device=None, threads=0, precision=Precision.FP32):
         return cls(path, device=device, threads=threads, precision=precision)
-
-    # ----------------------------------------------------------- lifetime
-    def close(self):
-        """Free the model. No call may be using it (as in C)."""
-        with self._lock:
-            h, self._handle = self._handle, None
-        if h is not None:
-            self._lib.v2f_model_free(h)
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
-
-    def __del__(self):
-        if getattr(self, "_handle", None) is not None:
-            self.close()
-
-    @property
-    def closed(self):
-        return self._handle is None
-
-    def _h(self):
-        h = self._handle
-        if h is None:
-            raise ValueError("the model is closed")
-        return h
 
     def __repr__(self):
         return f"<vec2face.Model {self.path!r}{' closed' if self.closed else ''}>"
