@@ -115,6 +115,21 @@ void probe(torch::jit::Module &m, int32_t part, const torch::Device &dev, const 
     }
 }
 
+// images: float [b][3][112][112] on the host -> the module's output, on the
+// host as contiguous float32. from_blob does not copy; .to() does.
+torch::Tensor forward_images(const v2f_shim_module *m, const float *images, int64_t b) {
+    auto cpu_f = torch::TensorOptions().dtype(torch::kFloat32);
+    torch::Tensor x = torch::from_blob((void *)images, {b, 3, V2F_IMAGE_SIZE, V2F_IMAGE_SIZE},
+                                       cpu_f).to(m->device);
+    torch::jit::Module &mod = const_cast<torch::jit::Module &>(m->module);
+    return mod.forward({x}).toTensor().to(torch::kCPU, torch::kFloat32).contiguous();
+}
+
+void copy_out(const torch::Tensor &t, float *out) {
+    torch::Tensor c = t.to(torch::kCPU, torch::kFloat32).contiguous();
+    std::memcpy(out, c.data_ptr<float>(), (size_t)c.numel() * sizeof(float));
+}
+
 }  // namespace
 
 extern "C" {
@@ -193,8 +208,7 @@ v2f_status v2f_shim_generate(const v2f_shim_module *m, const float *vectors,
     if (img.sizes() != c10::IntArrayRef({b, 3, V2F_IMAGE_SIZE, V2F_IMAGE_SIZE}))
         throw ShimError(V2F_E_MODEL, "generator returned shape " + c10::str(img.sizes()) +
                                          ", expected [n,3,112,112]");
-    img = img.to(torch::kCPU, torch::kFloat32).contiguous();
-    std::memcpy(raw_out, img.data_ptr<float>(), (size_t)img.numel() * sizeof(float));
+    copy_out(img, raw_out);
     return V2F_OK;
     SHIM_CATCH("generate")
 }
@@ -203,15 +217,10 @@ v2f_status v2f_shim_pose_cond(const v2f_shim_module *m, const float *images, siz
                               float *cond_out) {
     SHIM_TRY
     c10::InferenceMode guard;
-    const int64_t b = (int64_t)n;
-    auto cpu_f = torch::TensorOptions().dtype(torch::kFloat32);
-    torch::Tensor x = torch::from_blob((void *)images, {b, 3, V2F_IMAGE_SIZE, V2F_IMAGE_SIZE},
-                                       cpu_f).to(m->device);
-    torch::jit::Module &mod = const_cast<torch::jit::Module &>(m->module);
-    torch::Tensor c = mod.forward({x}).toTensor().to(torch::kCPU, torch::kFloat32).contiguous();
-    if (c.numel() != b * V2F_COND_DIM)
+    torch::Tensor c = forward_images(m, images, (int64_t)n);
+    if (c.numel() != (int64_t)n * V2F_COND_DIM)
         throw ShimError(V2F_E_MODEL, "landmark encoder returned shape " + c10::str(c.sizes()));
-    std::memcpy(cond_out, c.data_ptr<float>(), (size_t)c.numel() * sizeof(float));
+    copy_out(c, cond_out);
     return V2F_OK;
     SHIM_CATCH("pose condition")
 }
@@ -220,17 +229,12 @@ v2f_status v2f_shim_image_net(const v2f_shim_module *m, const float *images, siz
                               float *out, int64_t out_dim) {
     SHIM_TRY
     c10::InferenceMode guard;
-    const int64_t b = (int64_t)n;
-    auto cpu_f = torch::TensorOptions().dtype(torch::kFloat32);
-    torch::Tensor x = torch::from_blob((void *)images, {b, 3, V2F_IMAGE_SIZE, V2F_IMAGE_SIZE},
-                                       cpu_f).to(m->device);
-    torch::jit::Module &mod = const_cast<torch::jit::Module &>(m->module);
-    torch::Tensor y = mod.forward({x}).toTensor().to(torch::kCPU, torch::kFloat32).contiguous();
-    if (y.dim() != 2 || y.size(0) != b || y.size(1) != out_dim)
+    torch::Tensor y = forward_images(m, images, (int64_t)n);
+    if (y.dim() != 2 || y.size(0) != (int64_t)n || y.size(1) != out_dim)
         throw ShimError(V2F_E_MODEL, std::string(kPartKinds[m->part]) + " returned shape " +
                                          c10::str(y.sizes()) + ", expected [n," +
                                          std::to_string(out_dim) + "]");
-    std::memcpy(out, y.data_ptr<float>(), (size_t)y.numel() * sizeof(float));
+    copy_out(y, out);
     return V2F_OK;
     SHIM_CATCH(kPartKinds[m->part])
 }
