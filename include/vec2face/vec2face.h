@@ -767,6 +767,174 @@ V2F_API v2f_status v2f_separability(const float *vectors, size_t n,
                                     v2f_separability_report *report);
 
 /* ------------------------------------------------------------------ */
+/* Datasets                                                             */
+/* ------------------------------------------------------------------ */
+
+/* A dataset is a folder:
+ *   <out>/recipe.txt                  canonical recipe text + its digest
+ *   <out>/<identity %06d>/<image %03d>.png|jpg
+ *   <out>/manifest/part-<K>-of-<N>.csv
+ * Image j of identity i (its row in the identities file) is generated from
+ * v2f_perturb of vector i keyed (seed, i, j): images j < perturb_images
+ * with the recipe's eps mixture and the plain generator, the next
+ * pose_images with eps = pose_eps and the pose generator, conditioned on
+ * template (j - perturb_images) % pose_templates drawn by
+ * v2f_render_landmarks. The generator's masks are keyed (seed, i, j) too,
+ * so shard K of N (identities [K*num/N, (K+1)*num/N)) uses exactly the
+ * vectors and masks one unsharded run uses, and a restart those an
+ * uninterrupted run would have used. Pixels then agree within 1/255 (the
+ * library-wide contract: float reductions may round differently for other
+ * batch shapes); with one intra-op thread on CPU they have been identical
+ * in the tests (tests/dataset/test_dataset.py compares bytes).
+ *
+ * Durability: every image is written to a temporary name and renamed;
+ * each shard appends its manifest part (header "identity,file,image,
+ * source,eps,seed"; source is "perturb" or "pose") and fsyncs it at batch
+ * boundaries, after the batch's images are in place. A restart skips an
+ * image whose file exists (adding its row when missing) and makes the
+ * rest; leftover temporary files are removed. Shards write disjoint files
+ * and may run at the same time as separate processes. */
+
+/** Image file format of a dataset. */
+typedef enum v2f_dataset_format {
+    V2F_DATASET_PNG = 0,
+    V2F_DATASET_JPEG = 1
+} v2f_dataset_format;
+
+/** What to generate. Filled by v2f_dataset_recipe_init; the strings and
+ *  arrays are copied by v2f_dataset_job_new. @since 0.1 */
+typedef struct v2f_dataset_recipe {
+    uint32_t struct_size;
+    /** Identity vectors: a float32 .npy of shape [num_ids][512]. */
+    const char *identities;
+    /** Output folder, created when missing. */
+    const char *out_dir;
+    /** Seed of the perturbation noise and the generator's masks. */
+    uint64_t seed;
+    /** Images per identity from perturbation (default 4), >= 0. */
+    int32_t perturb_images;
+    /** Their eps mixture, as in v2f_perturb_opts: eps_count values eps[k]
+     *  drawn with weights eps_shares[k] (NULL: equal); eps NULL or
+     *  eps_count 0: 0.3/0.5/0.7 with shares 0.4/0.4/0.2. At most 64. */
+    int32_t eps_count;
+    const float *eps;
+    const float *eps_shares;
+    /** Images per identity from pose control (default 0), >= 0;
+     *  perturb_images + pose_images must be 1..1000. */
+    int32_t pose_images;
+    /** Five-point templates [pose_templates][10] (x, y pixel pairs in
+     *  v2f_render_landmarks order), cycled by image index; required when
+     *  pose_images > 0. */
+    int32_t pose_templates;
+    const float *pose_points;
+    /** Perturbation eps of the pose images (default 0.7, as the official
+     *  pose script). */
+    float pose_eps;
+    /** v2f_dataset_format (default V2F_DATASET_PNG). */
+    int32_t format;
+    /** JPEG quality 1..100 (default 95). */
+    int32_t jpeg_quality;
+    /** Images per batch (default 16): per generator call, and how often
+     *  the manifest is fsync'ed and progress is reported. Not part of the
+     *  recipe's identity: a restart may change it. */
+    int32_t batch_size;
+} v2f_dataset_recipe;
+
+/** Fill r with defaults; size must be sizeof *r. @since 0.1 */
+V2F_API void v2f_dataset_recipe_init(v2f_dataset_recipe *r, size_t size);
+
+/** Counts of a job. The caller sets struct_size; fields past it are not
+ *  written. */
+typedef struct v2f_dataset_stats {
+    uint32_t struct_size;
+    /** This shard's identities: [identity_first, identity_end). */
+    uint64_t identity_first;
+    uint64_t identity_end;
+    uint64_t identities_total;    /* identity_end - identity_first */
+    uint64_t identities_skipped;  /* complete before this run */
+    uint64_t identities_done;     /* complete now (skipped included) */
+    uint64_t images_total;        /* of this shard */
+    uint64_t images_written;      /* generated and written by this run */
+    uint64_t images_skipped;      /* already on disk before this run */
+    uint64_t rows_added;          /* manifest rows added for files that
+                                     were on disk without one */
+} v2f_dataset_stats;
+
+/** A dataset job: one shard of a recipe. Single-threaded: use it from
+ *  one thread at a time (the model may be shared). */
+typedef struct v2f_dataset_job v2f_dataset_job;
+
+/** Prepare shard shard_index of shard_count: check the recipe and the
+ *  model's parts, read the identities, create the output folder, and
+ *  write <out>/recipe.txt, or compare with the one there: a different
+ *  recipe, seed or identities file is refused with V2F_E_INVALID_ARG and
+ *  a message "recipe differs from the one in <out>/recipe.txt: ..." that
+ *  names the first setting that changed. The model must outlive the job.
+ *  @param recipe  the recipe (copied); not NULL
+ *  @param out     receives the job (NULL on failure)
+ *  @return V2F_OK, V2F_E_INVALID_ARG (NULL, bad recipe or shard, recipe
+ *          changed), V2F_E_UNSUPPORTED (a needed model part is absent),
+ *          V2F_E_IO, V2F_E_FORMAT (identities file, recipe.txt),
+ *          V2F_E_NO_MEMORY, V2F_E_OVERFLOW
+ *  @since 0.1 */
+V2F_API v2f_status v2f_dataset_job_new(const v2f_model *model,
+                                       const v2f_dataset_recipe *recipe,
+                                       uint32_t shard_index,
+                                       uint32_t shard_count,
+                                       v2f_dataset_job **out);
+
+/** Make the shard's missing images. progress (may be NULL) gets (images
+ *  of this shard complete, images of this shard) after the scan of what
+ *  is on disk and after every batch; a non-zero return stops after the
+ *  current batch with V2F_E_CANCELLED, leaving a state that a new job
+ *  with the same recipe resumes. A write error stops the run with
+ *  V2F_E_IO naming the path; nothing half-written is left under a final
+ *  name. May be called again after a failure or a cancel.
+ *  @return V2F_OK, V2F_E_INVALID_ARG, V2F_E_IO, V2F_E_FORMAT (a manifest
+ *          part that is not ours), V2F_E_BACKEND, V2F_E_NO_MEMORY,
+ *          V2F_E_CANCELLED
+ *  @since 0.1 */
+V2F_API v2f_status v2f_dataset_job_run(v2f_dataset_job *job,
+                                       v2f_progress_fn progress, void *user);
+
+/** The job's counts so far (stats->struct_size must be set). @since 0.1 */
+V2F_API v2f_status v2f_dataset_job_stats(const v2f_dataset_job *job,
+                                         v2f_dataset_stats *stats);
+
+/** Free a job; NULL is a no-op. @since 0.1 */
+V2F_API void v2f_dataset_job_free(v2f_dataset_job *job);
+
+/** What v2f_dataset_verify found. The caller sets struct_size. */
+typedef struct v2f_dataset_report {
+    uint32_t struct_size;
+    uint64_t identities;           /* in the recipe */
+    uint64_t identities_complete;  /* every image present, decoding, with
+                                      its manifest row */
+    uint64_t images_expected;
+    uint64_t images_ok;            /* present and decode as 112x112 */
+    uint64_t images_missing;
+    uint64_t images_corrupt;       /* present but do not decode as 112x112 */
+    uint64_t manifest_parts;
+    uint64_t manifest_rows;        /* valid rows in all parts */
+    uint64_t problems;             /* everything wrong, counted */
+    char first_problem[512];       /* "" when none */
+} v2f_dataset_report;
+
+/** Check a dataset folder against its recipe.txt: every identity has
+ *  every image, every file decodes as a 112x112 image, every image has
+ *  exactly one manifest row (identical rows in two parts count once),
+ *  every row names an image of the recipe, no temporary file is left.
+ *  @param out_dir  the dataset folder
+ *  @param report   filled (up to report->struct_size) on V2F_OK and on
+ *                  V2F_E_FORMAT; may be NULL
+ *  @return V2F_OK (complete and consistent), V2F_E_FORMAT (problems: the
+ *          message gives their count and the first), V2F_E_IO (no
+ *          readable recipe.txt), V2F_E_INVALID_ARG, V2F_E_NO_MEMORY
+ *  @since 0.1 */
+V2F_API v2f_status v2f_dataset_verify(const char *out_dir,
+                                      v2f_dataset_report *report);
+
+/* ------------------------------------------------------------------ */
 /* Image files (PNG, JPEG)                                              */
 /* ------------------------------------------------------------------ */
 

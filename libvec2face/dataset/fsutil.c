@@ -1,0 +1,169 @@
+/* File-system helpers of the dataset layer: hashing, mkdir -p, whole-file
+ * reads, image paths. */
+#define _POSIX_C_SOURCE 200809L
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "dataset.h"
+
+uint64_t v2f__fnv1a(uint64_t h, const void *p, size_t n)
+{
+    const unsigned char *b = p;
+    size_t i;
+    for (i = 0; i < n; i++) {
+        h ^= b[i];
+        h *= 0x100000001b3ULL;
+    }
+    return h;
+}
+
+v2f_status v2f__fnv1a_file(const char *path, uint64_t *out)
+{
+    unsigned char buf[65536];
+    uint64_t h = V2F_FNV_INIT;
+    size_t got;
+    int err;
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return v2f__fail(V2F_E_IO, "cannot open '%s': %s", path,
+                         strerror(errno));
+    while ((got = fread(buf, 1, sizeof buf, f)) > 0)
+        h = v2f__fnv1a(h, buf, got);
+    err = ferror(f) ? (errno ? errno : EIO) : 0;
+    fclose(f);
+    if (err)
+        return v2f__fail(V2F_E_IO, "cannot read '%s': %s", path,
+                         strerror(err));
+    *out = h;
+    return V2F_OK;
+}
+
+v2f_status v2f__mkdirs(const char *path)
+{
+    struct stat st;
+    char *p, *s;
+    v2f_status status = V2F_OK;
+
+    if (stat(path, &st) == 0) {
+        if (S_ISDIR(st.st_mode))
+            return V2F_OK;
+        return v2f__fail(V2F_E_IO, "'%s' exists and is not a folder", path);
+    }
+    p = strdup(path);
+    if (!p)
+        return v2f__fail(V2F_E_NO_MEMORY, "out of memory");
+    for (s = p + 1; ; s++) {
+        if (*s != '/' && *s != '\0')
+            continue;
+        {
+            char c = *s;
+            *s = '\0';
+            if (mkdir(p, 0777) != 0 && errno != EEXIST) {
+                status = v2f__fail(V2F_E_IO, "cannot create folder '%s': %s",
+                                   p, strerror(errno));
+                break;
+            }
+            *s = c;
+            if (c == '\0')
+                break;
+        }
+    }
+    free(p);
+    if (status == V2F_OK && (stat(path, &st) != 0 || !S_ISDIR(st.st_mode)))
+        status = v2f__fail(V2F_E_IO, "'%s' is not a folder", path);
+    return status;
+}
+
+v2f_status v2f__read_file(const char *path, char **out, size_t *len)
+{
+    FILE *f;
+    char *buf = NULL, *nb;
+    size_t cap = 0, n = 0, got;
+    int err = 0;
+
+    *out = NULL;
+    *len = 0;
+    f = fopen(path, "rb");
+    if (!f)
+        return v2f__fail(V2F_E_IO, "cannot open '%s': %s", path,
+                         strerror(errno));
+    for (;;) {
+        if (cap - n < 4097) {
+            cap = cap ? cap * 2 : 8192;
+            nb = realloc(buf, cap);
+            if (!nb) {
+                free(buf);
+                fclose(f);
+                return v2f__fail(V2F_E_NO_MEMORY, "out of memory reading "
+                                 "'%s'", path);
+            }
+            buf = nb;
+        }
+        got = fread(buf + n, 1, cap - n - 1, f);
+        n += got;
+        if (got == 0)
+            break;
+    }
+    if (ferror(f))
+        err = errno ? errno : EIO;
+    fclose(f);
+    if (err) {
+        free(buf);
+        return v2f__fail(V2F_E_IO, "cannot read '%s': %s", path,
+                         strerror(err));
+    }
+    buf[n] = '\0';
+    *out = buf;
+    *len = n;
+    return V2F_OK;
+}
+
+char *v2f__strfmt(const char *fmt, ...)
+{
+    va_list ap;
+    int n;
+    char *s;
+    va_start(ap, fmt);
+    n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        return NULL;
+    s = malloc((size_t)n + 1);
+    if (!s)
+        return NULL;
+    va_start(ap, fmt);
+    vsnprintf(s, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    return s;
+}
+
+void v2f__ds_image_path(char *buf, size_t size, const char *out,
+                        uint64_t identity, uint32_t image, const char *ext,
+                        const char **rel)
+{
+    size_t ol = strlen(out);
+    snprintf(buf, size, "%s/%06llu/%03u.%s", out,
+             (unsigned long long)identity, (unsigned)image, ext);
+    if (rel)
+        *rel = buf + ol + 1;
+}
+
+int v2f__ds_is_temp_name(const char *name)
+{
+    return name[0] == '.' && strstr(name, ".tmp") != NULL
+           && strcmp(name, ".") != 0 && strcmp(name, "..") != 0;
+}
+
+void v2f__fmt_float(char *buf, size_t size, float f)
+{
+    int p;
+    for (p = 6; p <= 9; p++) {
+        snprintf(buf, size, "%.*g", p, (double)f);
+        if (strtof(buf, NULL) == f)
+            return;
+    }
+}

@@ -1,0 +1,8 @@
+# The dataset layer (C11): recipes, sharded resumable jobs, verification.
+set(V2F_DATASET_SOURCES
+  libvec2face/dataset/fsutil.c
+  libvec2face/dataset/recipe.c
+  libvec2face/dataset/manifest.c
+  libvec2face/dataset/job.c
+  libvec2face/dataset/verify.c
+)

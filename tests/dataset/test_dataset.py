@@ -1,0 +1,314 @@
+#!/usr/bin/env python3
+"""End-to-end tests of `vec2face generate` / `vec2face verify` (stdlib +
+numpy). Usage: test_dataset.py PATH/TO/vec2face MODEL_DIR
+
+A tiny-model dataset of 6 identities x 5 images (3 perturbation + 2 pose)
+is made in one run, in 3 shards run as separate processes, and in a run
+killed with SIGKILL and restarted: all must give the same files byte for
+byte and the same manifest rows. Also: a restart with another seed is
+refused, a disk-full run (RLIMIT_FSIZE) fails cleanly and resumes, verify
+catches missing and corrupt files, every --help works, bad arguments exit 2.
+"""
+import glob
+import os
+import resource
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+import numpy as np
+
+CLI, MODEL = sys.argv[1], sys.argv[2]
+TMP = tempfile.mkdtemp(prefix="v2f-dataset-")
+ENV = {k: v for k, v in os.environ.items()
+       if not k.startswith("SLURM_") and k != "JOB_COMPLETION_INDEX"}
+FAILURES = []
+T0 = time.time()
+
+
+def log(msg):
+    print(f"[{time.time() - T0:5.1f}s] {msg}", flush=True)
+
+
+def check(cond, what):
+    if cond:
+        log(f"ok   {what}")
+    else:
+        log(f"FAIL {what}")
+        FAILURES.append(what)
+    return cond
+
+
+def run(args, env=None, **kw):
+    e = dict(ENV)
+    e.update(env or {})
+    return subprocess.run([CLI] + args, env=e, capture_output=True,
+                          text=True, **kw)
+
+
+def p(name):
+    return os.path.join(TMP, name)
+
+
+def images(out):
+    """{relative path: bytes} of the final image files of a dataset."""
+    got = {}
+    for f in glob.glob(os.path.join(out, "[0-9]*", "*")):
+        got[os.path.relpath(f, out)] = open(f, "rb").read()
+    return got
+
+
+def temp_files(out):
+    return glob.glob(os.path.join(out, "*", ".*"))
+
+
+def manifest_rows(out):
+    rows = []
+    for f in sorted(glob.glob(os.path.join(out, "manifest", "part-*.csv"))):
+        lines = open(f).read().splitlines()
+        assert lines[0] == "identity,file,image,source,eps,seed", f
+        rows += lines[1:]
+    return sorted(rows)
+
+
+# ---- inputs ----
+rng = np.random.default_rng(1234)
+IDS = p("ids.npy")
+np.save(IDS, (rng.standard_normal((6, 512)) * 2.0).astype(np.float32))
+IDS2 = p("ids_first2.npy")
+np.save(IDS2, np.load(IDS)[:2])
+PTS = p("points.npy")
+np.save(PTS, np.array([[38.3, 51.7, 73.5, 51.5, 56.0, 71.7, 41.5, 92.4, 70.7, 92.2],
+                       [33.0, 50.0, 68.0, 53.0, 47.0, 70.0, 38.0, 90.0, 64.0, 93.0]],
+                      np.float32))
+RECIPE = ["--model", MODEL, "--ids", IDS, "--per-id", "3", "--pose-per-id", "2",
+          "--pose-points", PTS, "--seed", "7", "--threads", "1", "--quiet"]
+
+
+def test_help_and_usage():
+    for args in (["--help"], ["generate", "--help"], ["verify", "--help"]):
+        r = run(args)
+        check(r.returncode == 0 and "Usage: vec2face" in r.stdout,
+              f"`vec2face {' '.join(args)}` prints usage, exit 0")
+    r = run(["generate", "--help"])
+    for flag in ("--model", "--ids", "--out", "--per-id", "--pose-per-id",
+                 "--pose-points", "--eps", "--pose-eps", "--seed", "--shard",
+                 "--shards", "--format", "--jpeg-quality", "--batch",
+                 "--quiet", "SLURM_ARRAY_TASK_ID", "JOB_COMPLETION_INDEX"):
+        if flag not in r.stdout:
+            check(False, f"generate --help mentions {flag}")
+    bad = [
+        ([], {}), (["frobnicate"], {}),
+        (["generate"], {}),
+        (["generate", "--ids", IDS, "--out", p("x")], {}),
+        (["generate", "--model", MODEL, "--ids", IDS, "--out", p("x"),
+          "--per-id", "three"], {}),
+        (["generate", "--model", MODEL, "--ids", IDS, "--out", p("x"),
+          "--shard", "3/3"], {}),
+        (["generate", "--model", MODEL, "--ids", IDS, "--out", p("x"),
+          "--eps", "0.3:0.5,0.7"], {}),
+        (["generate", "--model", MODEL, "--ids", IDS, "--out", p("x"),
+          "--format", "gif"], {}),
+        (["generate", "--model", MODEL, "--ids", IDS, "--out", p("x"),
+          "--pose-per-id", "2"], {}),
+        (["generate", "--model", MODEL, "--ids", IDS, "--out", p("x"),
+          "--per-id", "0"], {}),
+        (["generate", "--model", MODEL, "--ids", IDS, "--out", p("x"),
+          "--bogus"], {}),
+        (["generate", "--model", MODEL, "--ids", IDS, "--out", p("x"),
+          "--seed"], {}),
+        (["generate", "--model", MODEL, "--ids", IDS, "--out", p("x"),
+          "--shards", "3"], {}),
+        (["generate", "--model", MODEL, "--ids", IDS, "--out", p("x")],
+         {"JOB_COMPLETION_INDEX": "1"}),
+        (["generate", "--model", MODEL, "--ids", IDS, "--out", p("x")],
+         {"SLURM_ARRAY_TASK_ID": "5", "SLURM_ARRAY_TASK_COUNT": "3"}),
+        (["verify"], {}), (["verify", "a", "b"], {}), (["verify", "-x", "a"], {}),
+    ]
+    for args, env in bad:
+        r = run(args, env)
+        check(r.returncode == 2 and "vec2face" in r.stderr
+              and "--help" in r.stderr,
+              f"usage error, exit 2: {' '.join(args)} {env or ''}")
+    check(not os.path.exists(p("x")), "usage errors create nothing")
+
+
+def test_one_run_vs_shards():
+    r = run(["generate", "--out", p("full")] + RECIPE)
+    check(r.returncode == 0, f"one run: exit 0 ({r.stderr.strip()})")
+    full = images(p("full"))
+    check(len(full) == 30, f"one run: 30 images ({len(full)})")
+    check(len(manifest_rows(p("full"))) == 30, "one run: 30 manifest rows")
+    r = run(["verify", p("full")])
+    check(r.returncode == 0 and "30 ok" in r.stdout, "verify passes on one run")
+
+    # Three shards at once as separate processes, the shard index coming
+    # from --shard, Slurm's and Kubernetes' variables.
+    out = p("shards")
+    procs = [
+        subprocess.Popen([CLI, "generate", "--out", out,
+                          "--shard", "0/3"] + RECIPE, env=ENV,
+                         stderr=subprocess.PIPE, text=True),
+        subprocess.Popen([CLI, "generate", "--out", out] + RECIPE,
+                         env=dict(ENV, SLURM_ARRAY_TASK_ID="2", SLURM_ARRAY_TASK_MIN="1",
+                                  SLURM_ARRAY_TASK_COUNT="3"),
+                         stderr=subprocess.PIPE, text=True),
+        subprocess.Popen([CLI, "generate", "--out", out,
+                          "--shards", "3"] + RECIPE,
+                         env=dict(ENV, JOB_COMPLETION_INDEX="2"),
+                         stderr=subprocess.PIPE, text=True),
+    ]
+    for k, pr in enumerate(procs):
+        err = pr.communicate()[1]
+        check(pr.returncode == 0, f"shard {k}/3: exit 0 ({err.strip()})")
+    parts = sorted(os.path.basename(f) for f in glob.glob(os.path.join(out, "manifest", "*")))
+    check(parts == ["part-0-of-3.csv", "part-1-of-3.csv", "part-2-of-3.csv"],
+          f"three manifest parts ({parts})")
+    check(images(out) == full, "3 shards == one run, byte for byte")
+    check(manifest_rows(out) == manifest_rows(p("full")),
+          "3 shards: same manifest rows as one run")
+    r = run(["verify", out])
+    check(r.returncode == 0, f"verify passes on the shards ({r.stderr.strip()})")
+    return full
+
+
+def test_refused_change():
+    r = run(["generate", "--out", p("full")] + RECIPE[:-5] + ["--seed", "8", "--threads", "1", "--quiet"])
+    check(r.returncode == 1 and "recipe differs from the one in" in r.stderr
+          and "recipe.txt" in r.stderr and "seed" in r.stderr,
+          f"restart with another seed refused, naming seed ({r.stderr.strip()})")
+    args = list(RECIPE)
+    args[args.index(IDS)] = IDS2
+    r = run(["generate", "--out", p("full")] + args)
+    check(r.returncode == 1 and "recipe differs" in r.stderr and "identities" in r.stderr,
+          f"restart with other identities refused ({r.stderr.strip()})")
+    r = run(["generate", "--out", p("full")] + RECIPE)
+    check(r.returncode == 0 and len(images(p("full"))) == 30,
+          "restart with the same recipe: nothing to do, exit 0")
+
+
+def test_kill_and_resume(full):
+    out = p("killed")
+    pr = subprocess.Popen([CLI, "generate", "--out", out, "--batch", "4"] + RECIPE,
+                          env=ENV, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 120
+    while time.time() < deadline and pr.poll() is None:
+        if glob.glob(os.path.join(out, "[0-9]*", "[0-9]*.png")):
+            break
+        time.sleep(0.02)
+    pr.send_signal(signal.SIGKILL)
+    pr.wait()
+    n = len(images(out))
+    check(pr.returncode == -signal.SIGKILL and 0 < n < 30,
+          f"killed with SIGKILL after the first files ({n} images on disk)")
+    r = run(["verify", out])
+    check(r.returncode == 1, "verify fails on the interrupted folder")
+    # What a kill at a worse moment leaves: a temporary file and a torn row.
+    open(os.path.join(out, "000005", ".004.png.tmpAbC123"), "wb").write(b"\x89PNG half")
+    os.makedirs(os.path.join(out, "000005"), exist_ok=True)
+    with open(os.path.join(out, "manifest", "part-0-of-1.csv"), "a") as f:
+        f.write("5,000005/00")
+    r = run(["generate", "--out", out] + RECIPE)
+    check(r.returncode == 0, f"restart after kill: exit 0 ({r.stderr.strip()})")
+    r = run(["verify", out])
+    check(r.returncode == 0, f"verify passes after the restart ({r.stderr.strip()})")
+    check(images(out) == full, "killed + restarted == uninterrupted, byte for byte")
+    check(manifest_rows(out) == manifest_rows(p("full")),
+          "killed + restarted: same manifest rows")
+    check(not temp_files(out), "no temporary files left")
+
+
+def test_ctrl_c():
+    out = p("interrupted")
+    args = ["generate", "--out", out, "--model", MODEL, "--ids", IDS2,
+            "--per-id", "2", "--seed", "7", "--threads", "1", "--batch", "1"]
+    pr = subprocess.Popen([CLI] + args, env=ENV, stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 60
+    while time.time() < deadline and pr.poll() is None:
+        if glob.glob(os.path.join(out, "[0-9]*", "[0-9]*.png")):
+            break
+        time.sleep(0.02)
+    pr.send_signal(signal.SIGINT)
+    err = pr.communicate()[1]
+    n = len(images(out))
+    check(pr.returncode == 130 and "resumable" in err and 0 < n < 4,
+          f"SIGINT stops after a batch, exit 130, says resumable ({n} images)")
+    r = run(args + ["--quiet"])
+    check(r.returncode == 0 and len(images(out)) == 4
+          and run(["verify", out]).returncode == 0,
+          "after SIGINT: the same command completes the dataset")
+
+
+def limit_fsize():
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)   # write() fails with EFBIG
+    resource.setrlimit(resource.RLIMIT_FSIZE, (4096, 4096))
+
+
+def test_disk_full(full):
+    out = p("diskfull")
+    args = ["generate", "--out", out, "--model", MODEL, "--ids", IDS2,
+            "--per-id", "1", "--pose-per-id", "1", "--pose-points", PTS,
+            "--seed", "7", "--threads", "1", "--quiet"]
+    r = subprocess.run([CLI] + args, env=ENV, capture_output=True, text=True,
+                       preexec_fn=limit_fsize)
+    check(r.returncode == 1 and out in r.stderr and ".png" in r.stderr
+          and "File too large" in r.stderr,
+          f"disk full: exit 1 naming the file ({r.stderr.strip()})")
+    partial = [f for f, b in images(out).items() if len(b) < 100 or b[-8:-4] != b"IEND"]
+    check(not partial, f"disk full: no partial image under a final name {partial}")
+    check(not temp_files(out), "disk full: no temporary files left")
+    r = run(args)
+    check(r.returncode == 0, f"disk full: restart completes ({r.stderr.strip()})")
+    got = images(out)
+    check(len(got) == 4 and run(["verify", out]).returncode == 0,
+          "disk full: restart gives a complete, verified dataset")
+    check(all(got[f"00000{i}/000.png"] == full[f"00000{i}/000.png"] for i in range(2)),
+          "same keys, same image across recipes (identity i, image 0)")
+
+
+def test_verify_damage(full):
+    out = p("deleted")
+    shutil.copytree(p("full"), out)
+    os.remove(os.path.join(out, "000002", "001.png"))
+    r = run(["verify", out])
+    check(r.returncode == 1 and "1 missing" in r.stdout
+          and "000002/001.png" in r.stderr,
+          f"verify fails on a deleted file ({r.stderr.strip()})")
+    r = run(["generate", "--out", out] + RECIPE)
+    check(r.returncode == 0 and images(out) == full
+          and len(manifest_rows(out)) == 30,
+          "generate remakes the deleted file, no duplicate row")
+
+    out = p("corrupt")
+    shutil.copytree(p("full"), out)
+    f = os.path.join(out, "000003", "004.png")
+    data = open(f, "rb").read()
+    open(f, "wb").write(data[: len(data) // 2])
+    r = run(["verify", out])
+    check(r.returncode == 1 and "1 corrupt" in r.stdout
+          and "000003/004.png" in r.stderr,
+          f"verify fails on a corrupted file ({r.stderr.strip()})")
+
+    r = run(["verify", p("nothing-here")])
+    check(r.returncode == 1 and "recipe.txt" in r.stderr,
+          "verify on a non-dataset folder: exit 1")
+
+
+try:
+    test_help_and_usage()
+    full = test_one_run_vs_shards()
+    test_refused_change()
+    test_kill_and_resume(full)
+    test_disk_full(full)
+    test_ctrl_c()
+    test_verify_damage(full)
+finally:
+    if not FAILURES:
+        shutil.rmtree(TMP, ignore_errors=True)
+    else:
+        log(f"kept {TMP} for inspection")
+log(f"{len(FAILURES)} failure(s)")
+sys.exit(1 if FAILURES else 0)

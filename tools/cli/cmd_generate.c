@@ -1,0 +1,385 @@
+/* vec2face generate: flags -> v2f_dataset_recipe -> one shard's job. */
+#define _POSIX_C_SOURCE 200809L
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "vec2face/vec2face.h"
+
+#define MAX_EPS 64
+
+static const char help[] =
+"Usage: vec2face generate --model DIR --ids FILE.npy --out DIR [options]\n"
+"\n"
+"Generate a face dataset: for each identity vector (a row of FILE.npy,\n"
+"float32 [identities][512]) K images from perturbation and P images from\n"
+"pose control, written as OUT/<identity %%06d>/<image %%03d>.png|jpg with a\n"
+"manifest part OUT/manifest/part-<K>-of-<N>.csv and the recipe in\n"
+"OUT/recipe.txt. Running the same command again resumes: finished images\n"
+"are kept, missing ones are made. A different recipe, seed or identities\n"
+"file for an existing OUT is refused.\n"
+"\n"
+"Randomness is keyed by (seed, identity, image), so N shards make exactly\n"
+"the images of one run.\n"
+"\n"
+"Required:\n"
+"  --model DIR         model directory (generator.pt; pose_generator.pt and\n"
+"                      pose_cond.pt for pose images)\n"
+"  --ids FILE.npy      identity vectors, float32 [identities][512]\n"
+"  --out DIR           output folder (created when missing)\n"
+"\n"
+"Recipe:\n"
+"  --per-id K          perturbation images per identity (default 4)\n"
+"  --eps LIST          their noise mixture, eps[:share],... e.g.\n"
+"                      0.3:0.4,0.5:0.4,0.7:0.2 (the default); shares are\n"
+"                      normalised; without shares all are equal\n"
+"  --pose-per-id P     pose images per identity (default 0)\n"
+"  --pose-points FILE  five-point templates, float32 .npy [templates][10]\n"
+"                      (x, y of left eye, right eye, nose, left and right\n"
+"                      mouth corner, 112x112 pixels), cycled by image\n"
+"  --pose-eps X        perturbation eps of the pose images (default 0.7)\n"
+"  --seed S            seed (default 0)\n"
+"  --format png|jpg    image format (default png)\n"
+"  --jpeg-quality Q    JPEG quality 1..100 (default 95)\n"
+"\n"
+"Sharding (a shard is a range of identities):\n"
+"  --shard K/N         make shard K of N (0 <= K < N)\n"
+"  --shards N          the shard count, with the index from the environment\n"
+"                      When --shard is absent: SLURM_ARRAY_TASK_ID minus\n"
+"                      SLURM_ARRAY_TASK_MIN (default 0) of\n"
+"                      SLURM_ARRAY_TASK_COUNT (or --shards) on Slurm; else\n"
+"                      JOB_COMPLETION_INDEX of --shards N (Kubernetes\n"
+"                      Indexed Job); else 0/1.\n"
+"\n"
+"Running:\n"
+"  --batch B           images per generator call and manifest sync\n"
+"                      (default 16)\n"
+"  --device D          cpu (default) or cuda:N\n"
+"  --threads T         intra-op threads (default: all CPUs)\n"
+"  -q, --quiet         no progress and no summary\n"
+"  -h, --help          this text\n"
+"\n"
+"Progress (rate, ETA) goes to stderr when it is a terminal. Ctrl-C stops\n"
+"after the current batch (exit 130); run the same command to resume.\n"
+"Exit status: 0 done, 1 failure (the message names the file or setting),\n"
+"2 bad arguments, 130 interrupted.\n";
+
+enum {
+    O_MODEL = 256, O_IDS, O_OUT, O_PER_ID, O_POSE_PER_ID, O_POSE_POINTS,
+    O_EPS, O_POSE_EPS, O_SEED, O_SHARD, O_SHARDS, O_FORMAT, O_JPEG_QUALITY,
+    O_BATCH, O_DEVICE, O_THREADS
+};
+
+typedef struct gen_args {
+    const char *model, *ids, *out, *pose_points, *device;
+    int32_t per_id, pose_per_id, jpeg_quality, batch, threads, format;
+    float pose_eps;
+    float eps[MAX_EPS], shares[MAX_EPS];
+    int32_t eps_count;
+    int have_shares;
+    uint64_t seed;
+    int have_shard;
+    uint32_t shard, shards_flag;
+    int quiet;
+} gen_args;
+
+#define U(...) cli_usage_error("generate", __VA_ARGS__)
+
+static int parse(int argc, char **argv, gen_args *a)
+{
+    static const struct option opts[] = {
+        {"model", required_argument, NULL, O_MODEL},
+        {"ids", required_argument, NULL, O_IDS},
+        {"out", required_argument, NULL, O_OUT},
+        {"per-id", required_argument, NULL, O_PER_ID},
+        {"pose-per-id", required_argument, NULL, O_POSE_PER_ID},
+        {"pose-points", required_argument, NULL, O_POSE_POINTS},
+        {"eps", required_argument, NULL, O_EPS},
+        {"pose-eps", required_argument, NULL, O_POSE_EPS},
+        {"seed", required_argument, NULL, O_SEED},
+        {"shard", required_argument, NULL, O_SHARD},
+        {"shards", required_argument, NULL, O_SHARDS},
+        {"format", required_argument, NULL, O_FORMAT},
+        {"jpeg-quality", required_argument, NULL, O_JPEG_QUALITY},
+        {"batch", required_argument, NULL, O_BATCH},
+        {"device", required_argument, NULL, O_DEVICE},
+        {"threads", required_argument, NULL, O_THREADS},
+        {"quiet", no_argument, NULL, 'q'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0}};
+    uint32_t n;
+    uint64_t v;
+    int c;
+
+    opterr = 0;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, ":qh", opts, NULL)) != -1) {
+        const char *s = optarg;
+        switch (c) {
+        case O_MODEL: a->model = s; break;
+        case O_IDS: a->ids = s; break;
+        case O_OUT: a->out = s; break;
+        case O_POSE_POINTS: a->pose_points = s; break;
+        case O_DEVICE: a->device = s; break;
+        case O_PER_ID:
+            if (!cli_parse_i32(s, 0, 1000, &a->per_id))
+                return U("--per-id '%s': use 0..1000", s);
+            break;
+        case O_POSE_PER_ID:
+            if (!cli_parse_i32(s, 0, 1000, &a->pose_per_id))
+                return U("--pose-per-id '%s': use 0..1000", s);
+            break;
+        case O_EPS:
+            if (!cli_parse_eps(s, a->eps, a->shares, MAX_EPS, &a->eps_count,
+                               &a->have_shares))
+                return U("--eps '%s': use eps[:share],... with values >= 0,"
+                         " shares for all or none, at most %d", s, MAX_EPS);
+            break;
+        case O_POSE_EPS:
+            if (!cli_parse_float(s, &a->pose_eps) || a->pose_eps < 0.0f)
+                return U("--pose-eps '%s': use a number >= 0", s);
+            break;
+        case O_SEED:
+            if (!cli_parse_u64(s, &a->seed))
+                return U("--seed '%s': use an integer 0..2^64-1", s);
+            break;
+        case O_SHARD:
+            if (!cli_parse_shard(s, &a->shard, &n))
+                return U("--shard '%s': use K/N with 0 <= K < N", s);
+            if (a->shards_flag && a->shards_flag != n)
+                return U("--shard %s and --shards %u disagree", s,
+                         a->shards_flag);
+            a->shards_flag = n;
+            a->have_shard = 1;
+            break;
+        case O_SHARDS:
+            if (!cli_parse_u64(s, &v) || v < 1 || v > UINT32_MAX)
+                return U("--shards '%s': use a count >= 1", s);
+            if (a->shards_flag && a->shards_flag != v)
+                return U("--shards %s and --shard disagree", s);
+            a->shards_flag = (uint32_t)v;
+            break;
+        case O_FORMAT:
+            if (strcmp(s, "png") == 0)
+                a->format = V2F_DATASET_PNG;
+            else if (strcmp(s, "jpg") == 0 || strcmp(s, "jpeg") == 0)
+                a->format = V2F_DATASET_JPEG;
+            else
+                return U("--format '%s': use png or jpg", s);
+            break;
+        case O_JPEG_QUALITY:
+            if (!cli_parse_i32(s, 1, 100, &a->jpeg_quality))
+                return U("--jpeg-quality '%s': use 1..100", s);
+            break;
+        case O_BATCH:
+            if (!cli_parse_i32(s, 1, 4096, &a->batch))
+                return U("--batch '%s': use 1..4096", s);
+            break;
+        case O_THREADS:
+            if (!cli_parse_i32(s, 0, 4096, &a->threads))
+                return U("--threads '%s': use 0..4096", s);
+            break;
+        case 'q': a->quiet = 1; break;
+        case 'h': fputs(help, stdout); return -1;
+        case ':': return U("%s needs a value", argv[optind - 1]);
+        default: return U("unknown option '%s'", argv[optind - 1]);
+        }
+    }
+    if (optind < argc)
+        return U("unexpected argument '%s'", argv[optind]);
+    if (!a->model || !a->ids || !a->out)
+        return U("--%s is required", !a->model ? "model"
+                                     : !a->ids ? "ids" : "out");
+    if (a->per_id + a->pose_per_id < 1)
+        return U("--per-id plus --pose-per-id must be at least 1");
+    if (a->pose_per_id > 0 && !a->pose_points)
+        return U("--pose-per-id needs --pose-points");
+    if (a->per_id + a->pose_per_id > 1000)
+        return U("at most 1000 images per identity");
+    return CLI_OK;
+}
+
+/* The shard from the flags or the environment; CLI_USAGE on nonsense. */
+static int pick_shard(gen_args *a, uint32_t *k, uint32_t *n,
+                      const char **from)
+{
+    const char *id = getenv("SLURM_ARRAY_TASK_ID");
+    const char *jci = getenv("JOB_COMPLETION_INDEX");
+    uint64_t idv, minv = 0, cnt;
+    if (a->have_shard) {
+        *k = a->shard;
+        *n = a->shards_flag;
+        *from = "--shard";
+        return CLI_OK;
+    }
+    if (id && *id) {
+        const char *mn = getenv("SLURM_ARRAY_TASK_MIN");
+        const char *c = getenv("SLURM_ARRAY_TASK_COUNT");
+        if (!cli_parse_u64(id, &idv)
+            || (mn && *mn && !cli_parse_u64(mn, &minv)) || idv < minv)
+            return U("SLURM_ARRAY_TASK_ID '%s' (SLURM_ARRAY_TASK_MIN '%s') "
+                     "is not a task index", id, mn ? mn : "");
+        if (a->shards_flag)
+            cnt = a->shards_flag;
+        else if (!c || !cli_parse_u64(c, &cnt) || cnt < 1 || cnt > UINT32_MAX)
+            return U("SLURM_ARRAY_TASK_ID is set but SLURM_ARRAY_TASK_COUNT "
+                     "is '%s'; pass --shards N", c ? c : "");
+        if (idv - minv >= cnt)
+            return U("Slurm task %llu is shard %llu, not below the shard "
+                     "count %llu", (unsigned long long)idv,
+                     (unsigned long long)(idv - minv),
+                     (unsigned long long)cnt);
+        *k = (uint32_t)(idv - minv);
+        *n = (uint32_t)cnt;
+        *from = "SLURM_ARRAY_TASK_ID";
+        return CLI_OK;
+    }
+    if (jci && *jci) {
+        if (!a->shards_flag)
+            return U("JOB_COMPLETION_INDEX is set: pass --shards N (the "
+                     "Job's completions)");
+        if (!cli_parse_u64(jci, &idv) || idv >= a->shards_flag)
+            return U("JOB_COMPLETION_INDEX '%s' is not below --shards %u",
+                     jci, a->shards_flag);
+        *k = (uint32_t)idv;
+        *n = a->shards_flag;
+        *from = "JOB_COMPLETION_INDEX";
+        return CLI_OK;
+    }
+    if (a->shards_flag > 1)
+        return U("--shards %u without --shard K/N, SLURM_ARRAY_TASK_ID or "
+                 "JOB_COMPLETION_INDEX: which shard is this?", a->shards_flag);
+    *k = 0;
+    *n = 1;
+    *from = NULL;
+    return CLI_OK;
+}
+
+static void log_to_stderr(int32_t level, const char *msg, void *user)
+{
+    (void)user;
+    fprintf(stderr, "vec2face: %s: %s\n",
+            level == V2F_LOG_ERROR ? "error" : "warning", msg);
+}
+
+static int fail(const char *what)
+{
+    fprintf(stderr, "vec2face generate: %s%s%s\n", what ? what : "",
+            what ? ": " : "", v2f_last_error());
+    return CLI_FAILED;
+}
+
+int cmd_generate(int argc, char **argv)
+{
+    gen_args a;
+    v2f_dataset_recipe r;
+    v2f_runtime_opts ro;
+    v2f_dataset_stats stats;
+    v2f_model *model = NULL;
+    v2f_array *points = NULL;
+    v2f_dataset_job *job = NULL;
+    cli_progress prog;
+    const char *from = NULL;
+    char label[64];
+    uint32_t k = 0, n = 1;
+    v2f_status st;
+    int rc;
+
+    memset(&a, 0, sizeof a);
+    a.per_id = 4;
+    a.pose_eps = 0.7f;
+    a.jpeg_quality = 95;
+    a.batch = 16;
+    a.format = V2F_DATASET_PNG;
+    rc = parse(argc, argv, &a);
+    if (rc != CLI_OK)
+        return rc < 0 ? CLI_OK : rc;
+    rc = pick_shard(&a, &k, &n, &from);
+    if (rc != CLI_OK)
+        return rc;
+    if (!a.quiet)
+        v2f_set_log_callback(log_to_stderr, V2F_LOG_WARN, NULL);
+
+    v2f_dataset_recipe_init(&r, sizeof r);
+    r.identities = a.ids;
+    r.out_dir = a.out;
+    r.seed = a.seed;
+    r.perturb_images = a.per_id;
+    if (a.eps_count) {
+        r.eps = a.eps;
+        r.eps_shares = a.have_shares ? a.shares : NULL;
+        r.eps_count = a.eps_count;
+    }
+    r.pose_images = a.pose_per_id;
+    r.pose_eps = a.pose_eps;
+    r.format = a.format;
+    r.jpeg_quality = a.jpeg_quality;
+    r.batch_size = a.batch;
+    if (a.pose_per_id > 0) {
+        if (v2f_npy_read(a.pose_points, &points) != V2F_OK)
+            return fail("--pose-points");
+        if (v2f_array_cols(points) != 10) {
+            fprintf(stderr, "vec2face generate: --pose-points %s has %zu "
+                    "values per row; five (x, y) points are 10\n",
+                    a.pose_points, v2f_array_cols(points));
+            v2f_array_free(points);
+            return CLI_FAILED;
+        }
+        r.pose_points = v2f_array_data(points);
+        r.pose_templates = (int32_t)v2f_array_rows(points);
+    }
+
+    v2f_runtime_opts_init(&ro, sizeof ro);
+    ro.device = a.device;
+    ro.threads = a.threads;
+    rc = CLI_FAILED;
+    if (v2f_model_load(a.model, &ro, &model) != V2F_OK) {
+        fail(NULL);
+        goto out;
+    }
+    if (v2f_dataset_job_new(model, &r, k, n, &job) != V2F_OK) {
+        fail(NULL);
+        goto out;
+    }
+    memset(&stats, 0, sizeof stats);
+    stats.struct_size = sizeof stats;
+    v2f_dataset_job_stats(job, &stats);
+    if (!a.quiet && from)
+        fprintf(stderr, "vec2face: shard %u/%u (from %s): identities "
+                "[%llu, %llu)\n", k, n, from,
+                (unsigned long long)stats.identity_first,
+                (unsigned long long)stats.identity_end);
+    snprintf(label, sizeof label, "shard %u/%u", k, n);
+    cli_progress_init(&prog, a.quiet, label);
+    cli_catch_interrupt();
+    st = v2f_dataset_job_run(job, cli_progress_fn, &prog);
+    cli_progress_end(&prog);
+    v2f_dataset_job_stats(job, &stats);
+    if (st == V2F_E_CANCELLED && cli_interrupted()) {
+        fprintf(stderr, "vec2face generate: interrupted; %llu images written"
+                " in this run. The run is resumable: run the same command "
+                "again.\n", (unsigned long long)stats.images_written);
+        rc = CLI_INTERRUPTED;
+        goto out;
+    }
+    if (st != V2F_OK) {
+        fail(NULL);
+        goto out;
+    }
+    if (!a.quiet)
+        fprintf(stderr, "vec2face: shard %u/%u done: %llu identities, %llu "
+                "images written, %llu already there, %llu manifest rows "
+                "repaired -> %s\n", k, n,
+                (unsigned long long)stats.identities_total,
+                (unsigned long long)stats.images_written,
+                (unsigned long long)stats.images_skipped,
+                (unsigned long long)stats.rows_added, a.out);
+    rc = CLI_OK;
+out:
+    v2f_dataset_job_free(job);
+    v2f_model_free(model);
+    v2f_array_free(points);
+    return rc;
+}
