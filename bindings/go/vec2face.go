@@ -6,7 +6,8 @@
 // models and generation (plain and pose-conditioned), landmark rendering,
 // raw conversion, the estimators (ArcFace/MagFace features, quality, head
 // pose), AttrOP, perturbation, identity samplers and sampling, identity
-// centres, separability, image and .npy/.npz files, and versions.
+// centres, separability, dataset jobs and their verification, image and
+// .npy/.npz files, and versions.
 //
 // Conventions
 //
@@ -14,9 +15,10 @@
 //     are []byte holding n 112x112x3 RGB images (HWC), ImageBytes each.
 //   - Every call that can fail returns an error of type *Error carrying the
 //     library's status and message; test it with errors.Is(err, ErrIO) etc.
-//   - Handles (Model, AttrOp, Sampler) have Close; a finalizer frees a
-//     handle that was never closed. A Model and a Sampler may be used from
-//     several goroutines at once; an AttrOp is serialised internally.
+//   - Handles (Model, AttrOp, DatasetJob, Sampler) have Close; a finalizer
+//     frees a handle that was never closed. A Model and a Sampler may be
+//     used from several goroutines at once; an AttrOp and a DatasetJob are
+//     serialised internally and keep their Model's C model until closed.
 //   - The first call checks that the loaded library has the ABI version
 //     this package was written for (ABIVersion) and fails with
 //     ErrABIMismatch otherwise.

@@ -107,6 +107,7 @@ var goConstants = map[string]int64{
 	"V2F_VECTOR_DIM": VectorDim, "V2F_IMAGE_SIZE": ImageSize, "V2F_IMAGE_BYTES": ImageBytes,
 	"V2F_NUM_TOKENS": NumTokens, "V2F_COND_DIM": CondDim,
 	"V2F_SEPARABILITY_BINS": SeparabilityBins,
+	"V2F_DATASET_PNG":       int64(DatasetPNG), "V2F_DATASET_JPEG": int64(DatasetJPEG),
 }
 
 func TestLayout(t *testing.T) {
@@ -186,6 +187,12 @@ func TestLayout(t *testing.T) {
 		}
 		if got, ok := goConstants[name]; !ok || got != want {
 			t.Errorf("%s: Go constant %d (present %v), C prints %d", name, got, ok, want)
+		}
+	}
+	for _, key := range unwrapped {
+		// Wrapped sections must stay checked, not just logged.
+		if strings.HasPrefix(key, "v2f_dataset") || strings.HasPrefix(key, "V2F_DATASET") {
+			t.Errorf("%s: dataset API not in layout.go / goConstants", key)
 		}
 	}
 	if len(unwrapped) > 0 {
@@ -876,5 +883,140 @@ func TestExampleProgram(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(dir, "2_0.png")); err == nil {
 		t.Error("-n 2 wrote row 2")
+	}
+}
+
+// A dataset of 2 identities x 2 perturbation images: files, stats,
+// verification, restart, a missing file, cancel, a callback's panic, the
+// job keeping its model, and a changed seed.
+func TestDatasetJob(t *testing.T) {
+	m := tiny(t)
+	dir := t.TempDir()
+	npy := filepath.Join(dir, "ids.npy")
+	if err := WriteNpy(npy, randVectors(14, 2, VectorDim), 2, VectorDim); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "ds")
+	r := DefaultDatasetRecipe()
+	if r.PerturbImages != 4 || r.PoseImages != 0 || r.PoseEps != 0.7 || r.Format != DatasetPNG ||
+		r.JPEGQuality != 95 || r.BatchSize != 16 || r.Identities != "" || r.Eps != nil {
+		t.Errorf("DefaultDatasetRecipe: %+v", r)
+	}
+	r.Identities, r.OutDir, r.Seed, r.PerturbImages, r.BatchSize = npy, out, 5, 2, 2
+	r.Eps, r.EpsShares = []float32{0.3, 0.6}, []float32{1, 3} // pinned in the C recipe
+	job, err := m.NewDatasetJob(r, 0, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var calls int
+	var last, total uint64
+	if err := job.Run(func(done, tot uint64) bool { calls, last, total = calls+1, done, tot; return false }); err != nil {
+		t.Fatal(err)
+	}
+	if calls < 2 || last != 4 || total != 4 {
+		t.Errorf("progress: %d calls, last %d of %d", calls, last, total)
+	}
+	st, err := job.Stats()
+	want := DatasetStats{IdentityEnd: 2, IdentitiesTotal: 2, IdentitiesDone: 2, ImagesTotal: 4, ImagesWritten: 4}
+	if err != nil || st != want {
+		t.Errorf("stats: %+v, %v; want %+v", st, err, want)
+	}
+	job.Close()
+	job.Close()
+	if err := job.Run(nil); !errors.Is(err, ErrClosed) {
+		t.Errorf("run after close: %v", err)
+	}
+	if _, err := job.Stats(); !errors.Is(err, ErrClosed) {
+		t.Errorf("stats after close: %v", err)
+	}
+	for i := 0; i < 2; i++ {
+		for j := 0; j < 2; j++ {
+			img, err := ReadImage(filepath.Join(out, fmt.Sprintf("%06d", i), fmt.Sprintf("%03d.png", j)), nil)
+			if err != nil || len(img) != ImageBytes {
+				t.Errorf("image %d/%d: %d bytes, %v", i, j, len(img), err)
+			}
+		}
+	}
+	if _, err := os.Stat(filepath.Join(out, "recipe.txt")); err != nil {
+		t.Error(err)
+	}
+	if parts, _ := filepath.Glob(filepath.Join(out, "manifest", "part-*.csv")); len(parts) != 1 {
+		t.Errorf("manifest parts: %v", parts)
+	}
+	rep, err := VerifyDataset(out)
+	wantRep := DatasetReport{OK: true, Identities: 2, IdentitiesComplete: 2, ImagesExpected: 4,
+		ImagesOK: 4, ManifestParts: 1, ManifestRows: 4}
+	if err != nil || rep != wantRep {
+		t.Errorf("verify: %+v, %v; want %+v", rep, err, wantRep)
+	}
+
+	// A restart (batch size may change) skips everything.
+	r.BatchSize = 4
+	job, err = m.NewDatasetJob(r, 0, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := job.Run(nil); err != nil {
+		t.Fatal(err)
+	}
+	st, err = job.Stats()
+	want = DatasetStats{IdentityEnd: 2, IdentitiesTotal: 2, IdentitiesSkipped: 2, IdentitiesDone: 2,
+		ImagesTotal: 4, ImagesSkipped: 4}
+	if err != nil || st != want {
+		t.Errorf("restart stats: %+v, %v; want %+v", st, err, want)
+	}
+	job.Close()
+
+	// A missing file: the report comes back with the error.
+	victim := filepath.Join("000001", "001.png")
+	if err := os.Remove(filepath.Join(out, victim)); err != nil {
+		t.Fatal(err)
+	}
+	rep, err = VerifyDataset(out)
+	if !errors.Is(err, ErrFormat) || rep.OK || rep.Problems == 0 || rep.ImagesMissing != 1 ||
+		rep.ImagesOK != 3 || !strings.Contains(rep.FirstProblem, victim) {
+		t.Errorf("verify with %s missing: %+v, %v", victim, rep, err)
+	}
+
+	// Cancel, then a panic in the callback, then resume with a job whose
+	// model is closed (the job keeps the C model; gen_only loads fast).
+	m2, err := LoadModel(modelDir(t, "gen_only"), &RuntimeOptions{Threads: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	job, err = m2.NewDatasetJob(r, 0, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer job.Close()
+	m2.Close()
+	if err := job.Run(func(done, total uint64) bool { return true }); !errors.Is(err, ErrCancelled) {
+		t.Errorf("cancel: %v", err)
+	}
+	func() {
+		defer func() {
+			if p := recover(); p != "boom" {
+				t.Errorf("panic in the callback came back as %v", p)
+			}
+		}()
+		job.Run(func(done, total uint64) bool { panic("boom") })
+	}()
+	if err := job.Run(nil); err != nil {
+		t.Fatalf("resume with the model closed: %v", err)
+	}
+	if rep, err := VerifyDataset(out); err != nil || !rep.OK {
+		t.Errorf("verify after resume: %+v, %v", rep, err)
+	}
+
+	// Another seed on the same folder is refused, naming the setting.
+	r.Seed = 6
+	if _, err := m.NewDatasetJob(r, 0, 1); !errors.Is(err, ErrInvalidArg) || !strings.Contains(err.Error(), "seed is") {
+		t.Errorf("other seed: %v", err)
+	}
+	if _, err := m.NewDatasetJob(r, 1, 1); !errors.Is(err, ErrInvalidArg) {
+		t.Errorf("shard 1 of 1: %v", err)
+	}
+	if _, err := VerifyDataset(t.TempDir()); !errors.Is(err, ErrIO) {
+		t.Errorf("verify without recipe.txt: %v", err)
 	}
 }

@@ -23,3 +23,5 @@ from .identities import (Sampler, SampleStats, SeparabilityReport,  # noqa: E402
                          sample_identities, separability)
 from .files import (read_image, read_npy, read_npz, write_image, write_images,  # noqa: E402,F401
                     write_npy)
+from .dataset import (DatasetFormat, DatasetJob, DatasetReport, DatasetStats,  # noqa: E402,F401
+                      verify_dataset)

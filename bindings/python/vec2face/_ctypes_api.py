@@ -44,6 +44,7 @@ ENUMS = {
         "V2F_PART_ARCFACE": 3, "V2F_PART_MAGFACE": 4, "V2F_PART_HEADPOSE": 5, "V2F_PART_COUNT": 6,
     },
     "v2f_precision": {"V2F_PRECISION_FP32": 0},
+    "v2f_dataset_format": {"V2F_DATASET_PNG": 0, "V2F_DATASET_JPEG": 1},
 }
 
 # ---------------------------------------------------------------- callbacks
@@ -154,10 +155,36 @@ class v2f_image_write_opts(Structure):
     _fields_ = [("struct_size", c_uint32), ("jpeg_quality", c_int32)]
 
 
+class v2f_dataset_recipe(Structure):
+    _fields_ = [("struct_size", c_uint32), ("identities", c_char_p), ("out_dir", c_char_p),
+                ("seed", c_uint64), ("perturb_images", c_int32), ("eps_count", c_int32),
+                ("eps", c_void_p), ("eps_shares", c_void_p), ("pose_images", c_int32),
+                ("pose_templates", c_int32), ("pose_points", c_void_p), ("pose_eps", c_float),
+                ("format", c_int32), ("jpeg_quality", c_int32), ("batch_size", c_int32)]
+
+
+class v2f_dataset_stats(Structure):
+    _fields_ = [("struct_size", c_uint32), ("identity_first", c_uint64),
+                ("identity_end", c_uint64), ("identities_total", c_uint64),
+                ("identities_skipped", c_uint64), ("identities_done", c_uint64),
+                ("images_total", c_uint64), ("images_written", c_uint64),
+                ("images_skipped", c_uint64), ("rows_added", c_uint64)]
+
+
+class v2f_dataset_report(Structure):
+    _fields_ = [("struct_size", c_uint32), ("identities", c_uint64),
+                ("identities_complete", c_uint64), ("images_expected", c_uint64),
+                ("images_ok", c_uint64), ("images_missing", c_uint64),
+                ("images_corrupt", c_uint64), ("manifest_parts", c_uint64),
+                ("manifest_rows", c_uint64), ("problems", c_uint64),
+                ("first_problem", c_char * 512)]
+
+
 STRUCTS = {cls.__name__: cls for cls in (
     v2f_runtime_opts, v2f_model_info, v2f_part_info, v2f_gen_opts, v2f_attrop_opts,
     v2f_attrop_losses, v2f_perturb_opts, v2f_sampler_fit_opts, v2f_sample_opts,
     v2f_sample_stats, v2f_centres_opts, v2f_separability_opts, v2f_separability_report,
+    v2f_dataset_recipe, v2f_dataset_stats, v2f_dataset_report,
     v2f_image_read_opts, v2f_image_write_opts)}
 
 # ---------------------------------------------------------------- functions
@@ -227,6 +254,14 @@ FUNCTIONS = {
     "v2f_separability": (_status, [_vp, c_size_t, c_size_t, c_float,
                                    POINTER(v2f_separability_opts),
                                    POINTER(v2f_separability_report)]),
+    # datasets
+    "v2f_dataset_recipe_init": (None, [POINTER(v2f_dataset_recipe), c_size_t]),
+    "v2f_dataset_job_new": (_status, [_vp, POINTER(v2f_dataset_recipe), c_uint32, c_uint32,
+                                      _handle_out]),
+    "v2f_dataset_job_run": (_status, [_vp, PROGRESS_FN, _vp]),
+    "v2f_dataset_job_stats": (_status, [_vp, POINTER(v2f_dataset_stats)]),
+    "v2f_dataset_job_free": (None, [_vp]),
+    "v2f_dataset_verify": (_status, [c_char_p, POINTER(v2f_dataset_report)]),
     # image files
     "v2f_image_read_opts_init": (None, [POINTER(v2f_image_read_opts), c_size_t]),
     "v2f_image_read": (_status, [c_char_p, POINTER(v2f_image_read_opts), _vp]),
@@ -253,6 +288,7 @@ OPTS_INIT = {
     v2f_sample_opts: "v2f_sample_opts_init",
     v2f_centres_opts: "v2f_centres_opts_init",
     v2f_separability_opts: "v2f_separability_opts_init",
+    v2f_dataset_recipe: "v2f_dataset_recipe_init",
     v2f_image_read_opts: "v2f_image_read_opts_init",
     v2f_image_write_opts: "v2f_image_write_opts_init",
 }

@@ -13,6 +13,9 @@
 //! * identities: [`perturb`], [`Sampler`] (fit, isotropic, save/load,
 //!   candidates, [`Sampler::sample`]), [`identity_centres`],
 //!   [`separability`], [`Model::identity_centres_from_folder`];
+//! * datasets: [`DatasetRecipe`] turned into a folder of images by a
+//!   [`DatasetJob`] (resumable, shardable, with [`DatasetStats`]), checked
+//!   by [`dataset_verify`] ([`DatasetReport`]);
 //! * files: [`image_read`], [`image_write`], [`npy_read`], [`npz_read`],
 //!   [`npy_write`]; [`raw_to_rgb`]; [`version`], [`abi_version`],
 //!   [`set_log_callback`].
@@ -25,7 +28,7 @@
 //!
 //! Threads: [`Model`] and [`Sampler`] are `Send + Sync` (the header promises
 //! both may be used from several threads at once); [`AttrOp`] is `Send` but
-//! not `Sync` (one thread at a time).
+//! not `Sync` (one thread at a time), and so is [`DatasetJob`].
 //!
 //! # Example
 //!
@@ -57,6 +60,7 @@
 #![warn(missing_docs)]
 
 mod attrop;
+mod dataset;
 mod error;
 mod files;
 mod identity;
@@ -64,6 +68,9 @@ mod model;
 pub mod sys;
 
 pub use attrop::{AttrOp, AttrOpLosses, AttrOpOptions, PoseInput};
+pub use dataset::{
+    DatasetFormat, DatasetJob, DatasetRecipe, DatasetReport, DatasetStats, dataset_verify,
+};
 pub use error::{Error, Result, Status};
 pub use files::{
     Array, ImageReadOptions, ImageWriteOptions, image_read, image_read_with, image_write,

@@ -60,6 +60,10 @@ pub const V2F_PART_COUNT: v2f_part = 6;
 pub type v2f_precision = c_int;
 pub const V2F_PRECISION_FP32: v2f_precision = 0;
 
+pub type v2f_dataset_format = c_int;
+pub const V2F_DATASET_PNG: v2f_dataset_format = 0;
+pub const V2F_DATASET_JPEG: v2f_dataset_format = 1;
+
 // -------------------------------------------------------------- callbacks
 
 pub type v2f_log_fn =
@@ -83,6 +87,10 @@ pub struct v2f_attrop {
 }
 #[repr(C)]
 pub struct v2f_sampler {
+    _private: [u8; 0],
+}
+#[repr(C)]
+pub struct v2f_dataset_job {
     _private: [u8; 0],
 }
 
@@ -279,6 +287,57 @@ pub struct v2f_separability_report {
 
 #[repr(C)]
 #[derive(Clone, Copy, Debug)]
+pub struct v2f_dataset_recipe {
+    pub struct_size: u32,
+    pub identities: *const c_char,
+    pub out_dir: *const c_char,
+    pub seed: u64,
+    pub perturb_images: i32,
+    pub eps_count: i32,
+    pub eps: *const f32,
+    pub eps_shares: *const f32,
+    pub pose_images: i32,
+    pub pose_templates: i32,
+    pub pose_points: *const f32,
+    pub pose_eps: f32,
+    pub format: i32,
+    pub jpeg_quality: i32,
+    pub batch_size: i32,
+}
+
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default)]
+pub struct v2f_dataset_stats {
+    pub struct_size: u32,
+    pub identity_first: u64,
+    pub identity_end: u64,
+    pub identities_total: u64,
+    pub identities_skipped: u64,
+    pub identities_done: u64,
+    pub images_total: u64,
+    pub images_written: u64,
+    pub images_skipped: u64,
+    pub rows_added: u64,
+}
+
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct v2f_dataset_report {
+    pub struct_size: u32,
+    pub identities: u64,
+    pub identities_complete: u64,
+    pub images_expected: u64,
+    pub images_ok: u64,
+    pub images_missing: u64,
+    pub images_corrupt: u64,
+    pub manifest_parts: u64,
+    pub manifest_rows: u64,
+    pub problems: u64,
+    pub first_problem: [c_char; 512],
+}
+
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
 pub struct v2f_image_read_opts {
     pub struct_size: u32,
     pub resize: i32,
@@ -455,6 +514,30 @@ unsafe extern "C" {
         threshold: f32,
         opts: *const v2f_separability_opts,
         report: *mut v2f_separability_report,
+    ) -> v2f_status;
+
+    // Datasets
+    pub fn v2f_dataset_recipe_init(r: *mut v2f_dataset_recipe, size: usize);
+    pub fn v2f_dataset_job_new(
+        model: *const v2f_model,
+        recipe: *const v2f_dataset_recipe,
+        shard_index: u32,
+        shard_count: u32,
+        out: *mut *mut v2f_dataset_job,
+    ) -> v2f_status;
+    pub fn v2f_dataset_job_run(
+        job: *mut v2f_dataset_job,
+        progress: v2f_progress_fn,
+        user: *mut c_void,
+    ) -> v2f_status;
+    pub fn v2f_dataset_job_stats(
+        job: *const v2f_dataset_job,
+        stats: *mut v2f_dataset_stats,
+    ) -> v2f_status;
+    pub fn v2f_dataset_job_free(job: *mut v2f_dataset_job);
+    pub fn v2f_dataset_verify(
+        out_dir: *const c_char,
+        report: *mut v2f_dataset_report,
     ) -> v2f_status;
 
     // Image files

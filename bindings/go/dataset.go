@@ -1,0 +1,269 @@
+package vec2face
+
+/*
+#include <stdlib.h>
+#include <vec2face/vec2face.h>
+#include "shim.h"
+*/
+import "C"
+
+import (
+	"errors"
+	"math"
+	"runtime"
+	"sync"
+)
+
+// DatasetFormat is the image file format of a dataset.
+type DatasetFormat int32
+
+const (
+	DatasetPNG  DatasetFormat = 0 // <image %03d>.png
+	DatasetJPEG DatasetFormat = 1 // <image %03d>.jpg
+)
+
+// DatasetRecipe is what a dataset job generates. Start from
+// DefaultDatasetRecipe(): several defaults are not zero. A dataset folder
+// holds recipe.txt, <identity %06d>/<image %03d>.png|jpg and
+// manifest/part-<K>-of-<N>.csv; see the Datasets section of vec2face.h.
+type DatasetRecipe struct {
+	// Identities is a float32 .npy of shape [num_ids][512] (see WriteNpy).
+	Identities string
+	// OutDir is the output folder, created when missing.
+	OutDir string
+	// Seed of the perturbation noise and the generator's masks.
+	Seed uint64
+	// PerturbImages per identity from perturbation (4), >= 0.
+	PerturbImages int
+	// Their eps mixture, as in PerturbOptions: Eps[k] drawn with weights
+	// EpsShares[k] (nil: equal); Eps nil: 0.3/0.5/0.7 with shares
+	// 0.4/0.4/0.2. At most 64.
+	Eps, EpsShares []float32
+	// PoseImages per identity from pose control (0), >= 0; PerturbImages +
+	// PoseImages must be 1..1000.
+	PoseImages int
+	// PosePoints are five-point templates [templates*10] (x, y pixel pairs
+	// in RenderLandmarks order), cycled by image index; required when
+	// PoseImages > 0.
+	PosePoints []float32
+	// PoseEps is the perturbation eps of the pose images (0.7).
+	PoseEps float32
+	// Format of the image files (DatasetPNG).
+	Format DatasetFormat
+	// JPEGQuality 1..100 (95).
+	JPEGQuality int
+	// BatchSize is images per batch (16): per generator call, and how often
+	// the manifest is synced and progress reported. Not part of the
+	// recipe's identity: a restart may change it.
+	BatchSize int
+}
+
+// DefaultDatasetRecipe returns the library's defaults (no identities file
+// and no output folder: both must be set).
+func DefaultDatasetRecipe() DatasetRecipe {
+	var cr C.v2f_dataset_recipe
+	C.v2f_dataset_recipe_init(&cr, C.sizeof_v2f_dataset_recipe)
+	return DatasetRecipe{Seed: uint64(cr.seed), PerturbImages: int(cr.perturb_images),
+		PoseImages: int(cr.pose_images), PoseEps: float32(cr.pose_eps),
+		Format: DatasetFormat(cr.format), JPEGQuality: int(cr.jpeg_quality),
+		BatchSize: int(cr.batch_size)}
+}
+
+// DatasetStats are the counts of a DatasetJob.
+type DatasetStats struct {
+	// This shard's identities: [IdentityFirst, IdentityEnd).
+	IdentityFirst, IdentityEnd uint64
+	IdentitiesTotal            uint64 // IdentityEnd - IdentityFirst
+	IdentitiesSkipped          uint64 // complete before this run
+	IdentitiesDone             uint64 // complete now (skipped included)
+	ImagesTotal                uint64 // of this shard
+	ImagesWritten              uint64 // generated and written by this run
+	ImagesSkipped              uint64 // already on disk before this run
+	RowsAdded                  uint64 // manifest rows added for files on disk without one
+}
+
+// DatasetJob is one shard of a dataset recipe. Calls on one job are
+// serialised; it keeps its Model open until it is closed.
+type DatasetJob struct {
+	mu    sync.Mutex
+	ptr   *C.v2f_dataset_job
+	model *Model
+}
+
+// NewDatasetJob prepares shard shard of shards (identities
+// [shard*num/shards, (shard+1)*num/shards)): it checks the recipe and the
+// model's parts, reads the identities, creates the output folder and
+// writes OutDir/recipe.txt, or compares with the one there: a different
+// recipe, seed or identities file fails with ErrInvalidArg naming the
+// first setting that changed.
+func (m *Model) NewDatasetJob(recipe DatasetRecipe, shard, shards int) (*DatasetJob, error) {
+	if shards <= 0 || uint64(shards) > math.MaxUint32 || shard < 0 || shard >= shards {
+		return nil, invalid("NewDatasetJob: shard %d of %d", shard, shards)
+	}
+	r := &recipe
+	if r.EpsShares != nil && len(r.EpsShares) != len(r.Eps) {
+		return nil, invalid("EpsShares: length %d, Eps has %d", len(r.EpsShares), len(r.Eps))
+	}
+	if len(r.PosePoints)%10 != 0 {
+		return nil, invalid("PosePoints: length %d is not a multiple of 10", len(r.PosePoints))
+	}
+	for _, c := range []struct {
+		what string
+		v    int
+	}{{"Eps", len(r.Eps)}, {"PerturbImages", r.PerturbImages}, {"PoseImages", r.PoseImages},
+		{"PosePoints templates", len(r.PosePoints) / 10}, {"JPEGQuality", r.JPEGQuality},
+		{"BatchSize", r.BatchSize}} {
+		if c.v < math.MinInt32 || c.v > math.MaxInt32 {
+			return nil, invalid("%s: %d does not fit in int32", c.what, c.v)
+		}
+	}
+	var h *C.v2f_dataset_job
+	err := m.use(func(p *C.v2f_model) error {
+		var pin runtime.Pinner
+		defer pin.Unpin()
+		var cr C.v2f_dataset_recipe
+		C.v2f_dataset_recipe_init(&cr, C.sizeof_v2f_dataset_recipe)
+		// Strings in C memory; arrays pinned: job_new copies them all.
+		cr.identities = cstr(r.Identities)
+		defer cfree(cr.identities)
+		cr.out_dir = cstr(r.OutDir)
+		defer cfree(cr.out_dir)
+		cr.seed = C.uint64_t(r.Seed)
+		cr.perturb_images = C.int32_t(r.PerturbImages)
+		cr.eps_count = C.int32_t(len(r.Eps))
+		cr.eps = pinF(&pin, r.Eps)
+		cr.eps_shares = pinF(&pin, r.EpsShares)
+		cr.pose_images = C.int32_t(r.PoseImages)
+		cr.pose_templates = C.int32_t(len(r.PosePoints) / 10)
+		cr.pose_points = pinF(&pin, r.PosePoints)
+		cr.pose_eps = C.float(r.PoseEps)
+		cr.format = C.int32_t(r.Format)
+		cr.jpeg_quality = C.int32_t(r.JPEGQuality)
+		cr.batch_size = C.int32_t(r.BatchSize)
+		err := call(func() C.v2f_status {
+			return C.v2f_dataset_job_new(p, &cr, C.uint32_t(shard), C.uint32_t(shards), &h)
+		})
+		if err == nil {
+			// The job refers to the C model: keep it until Close (Close of
+			// the model cannot run now: we hold the read lock).
+			m.refs.Add(1)
+		}
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	j := &DatasetJob{ptr: h, model: m}
+	runtime.SetFinalizer(j, (*DatasetJob).Close)
+	return j, nil
+}
+
+// Close frees the job (idempotent). What it wrote stays; a new job with
+// the same recipe resumes.
+func (j *DatasetJob) Close() error {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if j.ptr != nil {
+		C.v2f_dataset_job_free(j.ptr)
+		j.ptr = nil
+		m := j.model
+		m.refs.Add(-1)
+		m.mu.Lock()
+		m.freeLocked()
+		m.mu.Unlock()
+	}
+	runtime.SetFinalizer(j, nil)
+	return nil
+}
+
+func (j *DatasetJob) use(f func(h *C.v2f_dataset_job) error) error {
+	if err := ensure(); err != nil {
+		return err
+	}
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if j.ptr == nil {
+		return ErrClosed
+	}
+	err := f(j.ptr)
+	runtime.KeepAlive(j)
+	return err
+}
+
+// Run makes the shard's missing images (files already on disk are
+// skipped). progress (may be nil) gets (images of this shard complete,
+// images of this shard) after the scan of the folder and after every
+// batch; returning true stops after the current batch with ErrCancelled,
+// leaving a state that Run or a new job with the same recipe resumes. A
+// panic in progress stops the run and is re-raised by Run.
+func (j *DatasetJob) Run(progress func(done, total uint64) bool) error {
+	return j.use(func(h *C.v2f_dataset_job) error {
+		fn, ph, finish := withProgress(progress)
+		defer finish()
+		return call(func() C.v2f_status {
+			return C.v2f_dataset_job_run(h, fn, C.v2f_go_handle_ptr(C.uintptr_t(ph)))
+		})
+	})
+}
+
+// Stats returns the job's counts so far.
+func (j *DatasetJob) Stats() (DatasetStats, error) {
+	var out DatasetStats
+	err := j.use(func(h *C.v2f_dataset_job) error {
+		var cs C.v2f_dataset_stats
+		cs.struct_size = C.sizeof_v2f_dataset_stats
+		if err := call(func() C.v2f_status { return C.v2f_dataset_job_stats(h, &cs) }); err != nil {
+			return err
+		}
+		out = DatasetStats{IdentityFirst: uint64(cs.identity_first), IdentityEnd: uint64(cs.identity_end),
+			IdentitiesTotal: uint64(cs.identities_total), IdentitiesSkipped: uint64(cs.identities_skipped),
+			IdentitiesDone: uint64(cs.identities_done), ImagesTotal: uint64(cs.images_total),
+			ImagesWritten: uint64(cs.images_written), ImagesSkipped: uint64(cs.images_skipped),
+			RowsAdded: uint64(cs.rows_added)}
+		return nil
+	})
+	return out, err
+}
+
+// DatasetReport is what VerifyDataset found.
+type DatasetReport struct {
+	// OK: complete and consistent (Problems == 0).
+	OK                 bool
+	Identities         uint64 // in the recipe
+	IdentitiesComplete uint64 // every image present, decoding, with its manifest row
+	ImagesExpected     uint64
+	ImagesOK           uint64 // present and decode as 112x112
+	ImagesMissing      uint64
+	ImagesCorrupt      uint64 // present but do not decode as 112x112
+	ManifestParts      uint64
+	ManifestRows       uint64 // valid rows in all parts
+	Problems           uint64 // everything wrong, counted
+	FirstProblem       string // "" when none
+}
+
+// VerifyDataset checks a dataset folder against its recipe.txt: every
+// identity has every image, every file decodes as a 112x112 image, every
+// image has exactly one manifest row, every row names an image of the
+// recipe, no temporary file is left. When there are problems it returns
+// the report (OK false, FirstProblem set) together with an ErrFormat error
+// whose message gives their count and the first; other failures (ErrIO:
+// no readable recipe.txt) return a zero report.
+func VerifyDataset(dir string) (DatasetReport, error) {
+	if err := ensure(); err != nil {
+		return DatasetReport{}, err
+	}
+	cdir := cstr(dir)
+	defer cfree(cdir)
+	var cr C.v2f_dataset_report
+	cr.struct_size = C.sizeof_v2f_dataset_report
+	err := call(func() C.v2f_status { return C.v2f_dataset_verify(cdir, &cr) })
+	if err != nil && !errors.Is(err, ErrFormat) {
+		return DatasetReport{}, err
+	}
+	return DatasetReport{OK: err == nil, Identities: uint64(cr.identities),
+		IdentitiesComplete: uint64(cr.identities_complete), ImagesExpected: uint64(cr.images_expected),
+		ImagesOK: uint64(cr.images_ok), ImagesMissing: uint64(cr.images_missing),
+		ImagesCorrupt: uint64(cr.images_corrupt), ManifestParts: uint64(cr.manifest_parts),
+		ManifestRows: uint64(cr.manifest_rows), Problems: uint64(cr.problems),
+		FirstProblem: goString(cr.first_problem[:])}, err
+}

@@ -1,0 +1,401 @@
+//! Datasets: a recipe turned into a folder of face images, resumable and
+//! shardable, and its verification.
+
+use crate::error::{Error, Result, Status, check};
+use crate::model::Model;
+use crate::{
+    Progress, c_chars_to_string, check_len, ensure_abi, opt_ptr, path_cstring, rows_of, sys,
+    with_progress,
+};
+use core::marker::PhantomData;
+use core::ptr::{self, NonNull};
+use std::path::{Path, PathBuf};
+
+/// Image file format of a dataset (`v2f_dataset_format`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum DatasetFormat {
+    /// `V2F_DATASET_PNG`: `<image>.png` (the default).
+    #[default]
+    Png,
+    /// `V2F_DATASET_JPEG`: `<image>.jpg`.
+    Jpeg,
+}
+
+impl DatasetFormat {
+    /// The C value (`v2f_dataset_format`).
+    pub fn code(self) -> i32 {
+        match self {
+            DatasetFormat::Png => sys::V2F_DATASET_PNG,
+            DatasetFormat::Jpeg => sys::V2F_DATASET_JPEG,
+        }
+    }
+
+    /// The format for a C value.
+    pub fn from_code(code: i32) -> Option<DatasetFormat> {
+        match code {
+            sys::V2F_DATASET_PNG => Some(DatasetFormat::Png),
+            sys::V2F_DATASET_JPEG => Some(DatasetFormat::Jpeg),
+            _ => None,
+        }
+    }
+}
+
+/// What a dataset holds (`v2f_dataset_recipe`). `Default` takes the
+/// library's defaults (`v2f_dataset_recipe_init`: 4 perturbation images per
+/// identity, no pose images, PNG, batches of 16) with empty paths; set
+/// [`DatasetRecipe::identities`] and [`DatasetRecipe::out_dir`], e.g. with
+/// [`DatasetRecipe::new`]. The library copies everything it keeps.
+///
+/// Image `j` of identity `i` (row `i` of the identities file) is
+/// `<out_dir>/<i %06d>/<j %03d>.png|jpg`; images `j < perturb_images` come
+/// from perturbation with the `eps` mixture and the plain generator, the
+/// next `pose_images` from the pose generator with `pose_eps`, conditioned
+/// on template `(j - perturb_images) % templates` of `pose_points`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DatasetRecipe<'a> {
+    /// Identity vectors: a float32 .npy of shape `[num_ids][512]`.
+    pub identities: PathBuf,
+    /// Output folder, created when missing.
+    pub out_dir: PathBuf,
+    /// Seed of the perturbation noise and the generator's masks.
+    pub seed: u64,
+    /// Images per identity from perturbation (default 4), >= 0.
+    pub perturb_images: i32,
+    /// Noise scales of the perturbation images (at most 64); `None`:
+    /// 0.3/0.5/0.7 with shares 0.4/0.4/0.2 as the official dataset script.
+    pub eps: Option<&'a [f32]>,
+    /// Weights of `eps` (same length); `None`: equal.
+    pub eps_shares: Option<&'a [f32]>,
+    /// Images per identity from pose control (default 0), >= 0;
+    /// `perturb_images + pose_images` must be 1..=1000.
+    pub pose_images: i32,
+    /// Five-point templates `[templates][5][2]` (x, y pixel pairs in
+    /// [`crate::render_landmarks`] order), cycled by image index; required
+    /// when `pose_images > 0`.
+    pub pose_points: Option<&'a [f32]>,
+    /// Perturbation eps of the pose images (default 0.7).
+    pub pose_eps: f32,
+    /// Image file format (default PNG).
+    pub format: DatasetFormat,
+    /// JPEG quality 1..=100 (default 95).
+    pub jpeg_quality: i32,
+    /// Images per batch (default 16): per generator call, and how often the
+    /// manifest is synced and progress reported. Not part of the recipe's
+    /// identity: a restart may change it.
+    pub batch_size: i32,
+}
+
+impl Default for DatasetRecipe<'_> {
+    fn default() -> Self {
+        let mut r = core::mem::MaybeUninit::<sys::v2f_dataset_recipe>::zeroed();
+        // SAFETY: fills the whole struct (size passed is its size).
+        let r = unsafe {
+            sys::v2f_dataset_recipe_init(r.as_mut_ptr(), size_of::<sys::v2f_dataset_recipe>());
+            r.assume_init()
+        };
+        DatasetRecipe {
+            identities: PathBuf::new(),
+            out_dir: PathBuf::new(),
+            seed: r.seed,
+            perturb_images: r.perturb_images,
+            eps: None,
+            eps_shares: None,
+            pose_images: r.pose_images,
+            pose_points: None,
+            pose_eps: r.pose_eps,
+            format: DatasetFormat::from_code(r.format).unwrap_or_default(),
+            jpeg_quality: r.jpeg_quality,
+            batch_size: r.batch_size,
+        }
+    }
+}
+
+impl<'a> DatasetRecipe<'a> {
+    /// The default recipe for identities file `identities` written to
+    /// `out_dir`.
+    pub fn new(identities: impl Into<PathBuf>, out_dir: impl Into<PathBuf>) -> Self {
+        DatasetRecipe {
+            identities: identities.into(),
+            out_dir: out_dir.into(),
+            ..DatasetRecipe::default()
+        }
+    }
+
+    /// Sets [`DatasetRecipe::seed`].
+    pub fn seed(mut self, seed: u64) -> Self {
+        self.seed = seed;
+        self
+    }
+
+    /// Sets [`DatasetRecipe::perturb_images`].
+    pub fn perturb_images(mut self, n: i32) -> Self {
+        self.perturb_images = n;
+        self
+    }
+
+    /// Sets [`DatasetRecipe::eps`] and [`DatasetRecipe::eps_shares`].
+    pub fn eps(mut self, eps: &'a [f32], shares: Option<&'a [f32]>) -> Self {
+        self.eps = Some(eps);
+        self.eps_shares = shares;
+        self
+    }
+
+    /// Sets [`DatasetRecipe::pose_images`] and their templates
+    /// [`DatasetRecipe::pose_points`] (`[templates][5][2]`).
+    pub fn pose_images(mut self, n: i32, points: &'a [f32]) -> Self {
+        self.pose_images = n;
+        self.pose_points = Some(points);
+        self
+    }
+
+    /// Sets [`DatasetRecipe::pose_eps`].
+    pub fn pose_eps(mut self, eps: f32) -> Self {
+        self.pose_eps = eps;
+        self
+    }
+
+    /// Sets [`DatasetRecipe::format`].
+    pub fn format(mut self, format: DatasetFormat) -> Self {
+        self.format = format;
+        self
+    }
+
+    /// Sets [`DatasetRecipe::jpeg_quality`].
+    pub fn jpeg_quality(mut self, quality: i32) -> Self {
+        self.jpeg_quality = quality;
+        self
+    }
+
+    /// Sets [`DatasetRecipe::batch_size`].
+    pub fn batch_size(mut self, n: i32) -> Self {
+        self.batch_size = n;
+        self
+    }
+}
+
+/// Counts of a [`DatasetJob`] (`v2f_dataset_stats`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct DatasetStats {
+    /// First identity of this shard.
+    pub identity_first: u64,
+    /// End (exclusive) of this shard's identities.
+    pub identity_end: u64,
+    /// `identity_end - identity_first`.
+    pub identities_total: u64,
+    /// Identities complete before this run.
+    pub identities_skipped: u64,
+    /// Identities complete now (skipped included).
+    pub identities_done: u64,
+    /// Images of this shard.
+    pub images_total: u64,
+    /// Images generated and written by this run.
+    pub images_written: u64,
+    /// Images already on disk before this run.
+    pub images_skipped: u64,
+    /// Manifest rows added for files that were on disk without one.
+    pub rows_added: u64,
+}
+
+/// What [`dataset_verify`] found (`v2f_dataset_report`).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub struct DatasetReport {
+    /// Identities in the recipe.
+    pub identities: u64,
+    /// Identities with every image present, decoding, with its manifest row.
+    pub identities_complete: u64,
+    /// Images the recipe asks for.
+    pub images_expected: u64,
+    /// Images present that decode as 112x112.
+    pub images_ok: u64,
+    /// Images absent.
+    pub images_missing: u64,
+    /// Images present that do not decode as 112x112.
+    pub images_corrupt: u64,
+    /// Manifest part files.
+    pub manifest_parts: u64,
+    /// Valid rows in all parts.
+    pub manifest_rows: u64,
+    /// Everything wrong, counted.
+    pub problems: u64,
+    /// The first problem as text (names the file); empty when none.
+    pub first_problem: String,
+}
+
+impl DatasetReport {
+    /// Whether the dataset is complete and consistent (no problem found).
+    pub fn ok(&self) -> bool {
+        self.problems == 0
+    }
+}
+
+/// One shard of a dataset recipe (`v2f_dataset_job`): makes the shard's
+/// missing images. It borrows its [`Model`]. `Send` but not `Sync`: one
+/// thread at a time (the model may be shared).
+///
+/// ```compile_fail
+/// fn shared_between_threads<T: Sync>() {}
+/// shared_between_threads::<vec2face::DatasetJob<'static>>(); // not Sync
+/// ```
+pub struct DatasetJob<'m> {
+    ptr: NonNull<sys::v2f_dataset_job>,
+    _model: PhantomData<&'m Model>,
+}
+
+// SAFETY: the handle is not tied to a thread; it is only used by one thread
+// at a time (no Sync, and run takes &mut self; stats only reads counts the
+// job's own thread writes). The model it borrows is Sync.
+unsafe impl Send for DatasetJob<'_> {}
+
+impl Drop for DatasetJob<'_> {
+    fn drop(&mut self) {
+        // SAFETY: owned pointer from v2f_dataset_job_new.
+        unsafe { sys::v2f_dataset_job_free(self.ptr.as_ptr()) }
+    }
+}
+
+impl std::fmt::Debug for DatasetJob<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DatasetJob").finish_non_exhaustive()
+    }
+}
+
+impl<'m> DatasetJob<'m> {
+    /// The whole recipe as one job (shard 0 of 1), see
+    /// [`DatasetJob::shard`].
+    pub fn new(model: &'m Model, recipe: &DatasetRecipe<'_>) -> Result<DatasetJob<'m>> {
+        DatasetJob::shard(model, recipe, 0, 1)
+    }
+
+    /// Shard `index` of `count` (identities
+    /// `[index*num/count, (index+1)*num/count)`): checks the recipe and the
+    /// model's parts, reads the identities, creates the output folder and
+    /// writes `recipe.txt`, or compares with the one there. A different
+    /// recipe, seed or identities file is refused with
+    /// [`Status::InvalidArg`] and a message naming the first setting that
+    /// changed. Shards write disjoint files and may run at the same time.
+    pub fn shard(
+        model: &'m Model,
+        recipe: &DatasetRecipe<'_>,
+        index: u32,
+        count: u32,
+    ) -> Result<DatasetJob<'m>> {
+        ensure_abi()?;
+        let identities = path_cstring(&recipe.identities)?;
+        let out_dir = path_cstring(&recipe.out_dir)?;
+        let eps_count = match (recipe.eps, recipe.eps_shares) {
+            (None, Some(_)) => return Err(Error::invalid("DatasetRecipe: eps_shares without eps")),
+            (Some(e), shares) => {
+                check_len(shares, e.len(), "DatasetRecipe::eps_shares (one per eps)")?;
+                i32::try_from(e.len())
+                    .map_err(|_| Error::invalid("DatasetRecipe::eps: too many values"))?
+            }
+            (None, None) => 0,
+        };
+        let pose_templates = match recipe.pose_points {
+            Some(p) => i32::try_from(rows_of(
+                p.len(),
+                10,
+                "DatasetRecipe::pose_points ([templates][5][2])",
+            )?)
+            .map_err(|_| Error::invalid("DatasetRecipe::pose_points: too many templates"))?,
+            None => 0,
+        };
+        let r = sys::v2f_dataset_recipe {
+            struct_size: size_of::<sys::v2f_dataset_recipe>() as u32,
+            identities: identities.as_ptr(),
+            out_dir: out_dir.as_ptr(),
+            seed: recipe.seed,
+            perturb_images: recipe.perturb_images,
+            eps_count,
+            eps: opt_ptr(recipe.eps),
+            eps_shares: opt_ptr(recipe.eps_shares),
+            pose_images: recipe.pose_images,
+            pose_templates,
+            pose_points: opt_ptr(recipe.pose_points),
+            pose_eps: recipe.pose_eps,
+            format: recipe.format.code(),
+            jpeg_quality: recipe.jpeg_quality,
+            batch_size: recipe.batch_size,
+        };
+        let mut out = ptr::null_mut();
+        // SAFETY: C strings and slices alive for the call (eps/eps_shares
+        // hold eps_count values, pose_points pose_templates*10); the library
+        // copies what it keeps. The model outlives the job ('m).
+        check(unsafe { sys::v2f_dataset_job_new(model.as_ptr(), &r, index, count, &mut out) })?;
+        let ptr = NonNull::new(out)
+            .ok_or_else(|| Error::new(Status::Internal, "v2f_dataset_job_new returned NULL"))?;
+        Ok(DatasetJob {
+            ptr,
+            _model: PhantomData,
+        })
+    }
+
+    /// Makes the shard's missing images (skipping those on disk) and
+    /// returns the counts. `progress` gets (images of the shard complete,
+    /// images of the shard) after the scan of the folder and after every
+    /// batch; `ControlFlow::Break` stops after the current batch with
+    /// [`Status::Cancelled`], leaving a state that a new job (or another
+    /// `run`) resumes. May be called again after a failure or a cancel.
+    pub fn run(&mut self, progress: Option<Progress<'_>>) -> Result<DatasetStats> {
+        with_progress(progress, |f, user| {
+            // SAFETY: owned handle, used by this thread only (&mut self);
+            // `user` is alive for the call.
+            check(unsafe { sys::v2f_dataset_job_run(self.ptr.as_ptr(), f, user) })
+        })?;
+        self.stats()
+    }
+
+    /// The job's counts so far.
+    pub fn stats(&self) -> Result<DatasetStats> {
+        // SAFETY: plain-old-data struct; zero is a valid value.
+        let mut s: sys::v2f_dataset_stats = unsafe { core::mem::zeroed() };
+        s.struct_size = size_of::<sys::v2f_dataset_stats>() as u32;
+        // SAFETY: valid handle and struct.
+        check(unsafe { sys::v2f_dataset_job_stats(self.ptr.as_ptr(), &mut s) })?;
+        Ok(DatasetStats {
+            identity_first: s.identity_first,
+            identity_end: s.identity_end,
+            identities_total: s.identities_total,
+            identities_skipped: s.identities_skipped,
+            identities_done: s.identities_done,
+            images_total: s.images_total,
+            images_written: s.images_written,
+            images_skipped: s.images_skipped,
+            rows_added: s.rows_added,
+        })
+    }
+}
+
+/// Checks a dataset folder against its `recipe.txt`: every identity has
+/// every image, every file decodes as a 112x112 image, every image has
+/// exactly one manifest row, every row names an image of the recipe, no
+/// temporary file is left. Returns the report both when all is well and
+/// when problems were found (see [`DatasetReport::ok`] and
+/// [`DatasetReport::first_problem`]); an error only when the folder could
+/// not be checked (e.g. [`Status::Io`]: no readable `recipe.txt`).
+pub fn dataset_verify(out_dir: impl AsRef<Path>) -> Result<DatasetReport> {
+    ensure_abi()?;
+    let dir = path_cstring(out_dir.as_ref())?;
+    // SAFETY: plain-old-data struct; zero is a valid value.
+    let mut r: sys::v2f_dataset_report = unsafe { core::mem::zeroed() };
+    r.struct_size = size_of::<sys::v2f_dataset_report>() as u32;
+    // SAFETY: valid C string and struct.
+    let code = unsafe { sys::v2f_dataset_verify(dir.as_ptr(), &mut r) };
+    // V2F_E_FORMAT with problems counted means "problems found": the
+    // report is filled then too. Anything else is a failure to check.
+    if code != sys::V2F_E_FORMAT || r.problems == 0 {
+        check(code)?;
+    }
+    Ok(DatasetReport {
+        identities: r.identities,
+        identities_complete: r.identities_complete,
+        images_expected: r.images_expected,
+        images_ok: r.images_ok,
+        images_missing: r.images_missing,
+        images_corrupt: r.images_corrupt,
+        manifest_parts: r.manifest_parts,
+        manifest_rows: r.manifest_rows,
+        problems: r.problems,
+        first_problem: c_chars_to_string(&r.first_problem),
+    })
+}
