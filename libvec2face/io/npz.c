@@ -375,7 +375,7 @@ static v2f_status read_member(struct zip *z, const struct entry *en,
     if (memcmp(lh, "PK\3\4", 4) != 0)
         return bad_zip(z, "a member's local header is missing");
     /* Sizes come from the central directory: numpy writes local headers
-     * with zip64 placeholders. Only the name/extra lengths are used. */
+     * with the zip64 marker values (0xFFFFFFFF). Only the name/extra lengths are used. */
     data_off = en->offset + LOCAL_SIZE + rd16(lh + 26) + rd16(lh + 28);
     if (data_off > z->size || en->csize > z->size - data_off)
         return bad_zip(z, "a member's data runs past the end of the file");
