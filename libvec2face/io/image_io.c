@@ -102,6 +102,24 @@ static v2f_status read_whole_file(const char *path, uint8_t **buf, size_t *len)
 /* Bilinear resize with half-pixel centres: the source coordinate of output
  * pixel x is (x + 0.5) * sw / dw - 0.5, clamped to the image, as OpenCV's
  * INTER_LINEAR does (no antialiasing when shrinking). */
+/* Destination index d -> the two source indices around its centre (half-
+ * pixel centres, clamped at the borders) and the weight of the second. */
+static void source_coord(uint32_t d, double scale, uint32_t size, uint32_t *i0,
+                         uint32_t *i1, double *w)
+{
+    double s = (d + 0.5) * scale - 0.5;
+    if (s < 0)
+        s = 0;
+    *i0 = (uint32_t)s;
+    if (*i0 >= size - 1) {
+        *i0 = *i1 = size - 1;
+        *w = 0;
+    } else {
+        *i1 = *i0 + 1;
+        *w = s - *i0;
+    }
+}
+
 static void resize_bilinear(const uint8_t *src, uint32_t sw, uint32_t sh,
                             uint8_t *dst, uint32_t dw, uint32_t dh)
 {
@@ -109,33 +127,13 @@ static void resize_bilinear(const uint8_t *src, uint32_t sw, uint32_t sh,
     int c;
     double fx = (double)sw / dw, fy = (double)sh / dh;
     for (y = 0; y < dh; y++) {
-        double sy = (y + 0.5) * fy - 0.5;
         uint32_t y0, y1;
         double wy;
-        if (sy < 0)
-            sy = 0;
-        y0 = (uint32_t)sy;
-        if (y0 >= sh - 1) {
-            y0 = y1 = sh - 1;
-            wy = 0;
-        } else {
-            y1 = y0 + 1;
-            wy = sy - y0;
-        }
+        source_coord(y, fy, sh, &y0, &y1, &wy);
         for (x = 0; x < dw; x++) {
-            double sx = (x + 0.5) * fx - 0.5;
             uint32_t x0, x1;
             double wx;
-            if (sx < 0)
-                sx = 0;
-            x0 = (uint32_t)sx;
-            if (x0 >= sw - 1) {
-                x0 = x1 = sw - 1;
-                wx = 0;
-            } else {
-                x1 = x0 + 1;
-                wx = sx - x0;
-            }
+            source_coord(x, fx, sw, &x0, &x1, &wx);
             for (c = 0; c < 3; c++) {
                 double p00 = src[((size_t)y0 * sw + x0) * 3 + c];
                 double p01 = src[((size_t)y0 * sw + x1) * 3 + c];
