@@ -169,6 +169,12 @@ v2f_status v2f_attrop_new(const v2f_model *model, const float *vectors,
         return v2f__fail(V2F_E_OVERFLOW, "%s: n = %zu is too large", fn, n);
     v2f_attrop_opts_init(&o, sizeof o);
     if ((s = v2f__copy_opts(&o, sizeof o, opts, fn)) || (s = check_opts(&o, fn))) return s;
+    /* Every step runs all n vectors at once through the generator and the
+     * estimators with autograd (forward and backward). */
+    if ((s = v2f__check_memory(model, (uint64_t)n * (2 * V2F_GEN_WORK_PER_IMAGE +
+                                                     2 * V2F_EST_WORK_PER_IMAGE),
+                               fn, "fewer vectors per AttrOP handle")))
+        return s;
     if (!(h = calloc(1, sizeof *h))) return v2f__fail(V2F_E_NO_MEMORY, "%s: out of memory", fn);
     h->model = model;
     h->n = n;

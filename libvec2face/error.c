@@ -1,10 +1,12 @@
 /* Errors, statuses, versions and the log hook. */
+#define _DEFAULT_SOURCE 1   /* sysconf(_SC_PHYS_PAGES) */
 #include "error.h"
 
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 static _Thread_local char tls_message[1024];
 
@@ -73,11 +75,31 @@ void v2f__log(int32_t level, const char *fmt, ...)
 size_t v2f__mul(size_t a, size_t b, int *ok)
 {
     if (b != 0 && a > SIZE_MAX / b) {
+        /* Saturate: a nested v2f__mul(v2f__mul(a, b, &ok), c, &ok) then
+         * overflows again (c > 1) instead of resetting ok on 0 * c. */
         *ok = 0;
-        return 0;
+        return SIZE_MAX;
     }
     *ok = 1;
     return a * b;
+}
+
+uint64_t v2f__default_memory_limit(void)
+{
+    long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+    if (pages <= 0 || page <= 0) return 4ull << 30;   /* unknown: 4 GiB */
+    return (uint64_t)pages * (uint64_t)page / 2;
+}
+
+v2f_status v2f__check_memory_cap(uint64_t cap, uint64_t need, const char *fn,
+                                 const char *lever)
+{
+    if (need <= cap) return V2F_OK;
+    return v2f__fail(V2F_E_NO_MEMORY,
+                     "%s: this call needs about %llu MiB of working memory, over the "
+                     "memory limit of %llu MiB (v2f_runtime_opts.memory_limit; %s)", fn,
+                     (unsigned long long)(need >> 20), (unsigned long long)(cap >> 20),
+                     lever);
 }
 
 size_t v2f_image_bytes(size_t n)

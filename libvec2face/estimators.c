@@ -35,6 +35,9 @@ static v2f_status run_net(const v2f_model *model, int32_t part, const uint8_t *r
         return v2f__fail(V2F_E_OVERFLOW, "%s: n = %zu is too large", fn, n);
     if ((s = v2f__model_part(model, part, &net))) return s;
     size_t batch = n < BATCH ? n : BATCH;
+    if ((s = v2f__check_memory(model, batch * (PIXELS * sizeof(float) + V2F_EST_WORK_PER_IMAGE),
+                               fn, "raise it; estimators work in batches of 16")))
+        return s;
     if (!(buf = malloc(batch * PIXELS * sizeof(float))))
         return v2f__fail(V2F_E_NO_MEMORY, "%s: out of memory", fn);
     for (size_t first = 0; first < n; first += batch) {
@@ -62,16 +65,24 @@ v2f_status v2f_estimate_quality(const v2f_model *model, const uint8_t *rgb, size
     float *feat;
     v2f_status s;
     if (!quality_out) return v2f__fail(V2F_E_INVALID_ARG, "%s: NULL argument", fn);
-    if (n > SIZE_MAX / (V2F_VECTOR_DIM * sizeof(float)))
+    if (v2f_image_bytes(n) == 0 && n != 0)
         return v2f__fail(V2F_E_OVERFLOW, "%s: n = %zu is too large", fn, n);
-    if (!(feat = malloc((n ? n : 1) * V2F_VECTOR_DIM * sizeof(float))))
+    if (n == 0)   /* run_net reports it with the other argument checks */
+        return run_net(model, V2F_PART_MAGFACE, rgb, n, quality_out, V2F_VECTOR_DIM, fn);
+    /* Features of one batch at a time: n may be huge. */
+    if (!(feat = malloc(BATCH * V2F_VECTOR_DIM * sizeof(float))))
         return v2f__fail(V2F_E_NO_MEMORY, "%s: out of memory", fn);
-    s = run_net(model, V2F_PART_MAGFACE, rgb, n, feat, V2F_VECTOR_DIM, fn);
-    for (size_t i = 0; s == V2F_OK && i < n; i++) {
-        double sum = 0;
-        for (size_t j = 0; j < V2F_VECTOR_DIM; j++)
-            sum += (double)feat[i * V2F_VECTOR_DIM + j] * feat[i * V2F_VECTOR_DIM + j];
-        quality_out[i] = (float)sqrt(sum);
+    s = V2F_OK;
+    for (size_t first = 0; s == V2F_OK && first < n; first += BATCH) {
+        size_t count = n - first < BATCH ? n - first : BATCH;
+        s = run_net(model, V2F_PART_MAGFACE, rgb ? rgb + first * V2F_IMAGE_BYTES : NULL,
+                    count, feat, V2F_VECTOR_DIM, fn);
+        for (size_t i = 0; s == V2F_OK && i < count; i++) {
+            double sum = 0;
+            for (size_t j = 0; j < V2F_VECTOR_DIM; j++)
+                sum += (double)feat[i * V2F_VECTOR_DIM + j] * feat[i * V2F_VECTOR_DIM + j];
+            quality_out[first + i] = (float)sqrt(sum);
+        }
     }
     free(feat);
     return s;

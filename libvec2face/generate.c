@@ -195,14 +195,22 @@ static v2f_status run(const v2f_model *model, int32_t part, const float *vectors
     if (part == V2F_PART_POSE_GENERATOR &&
         (s = v2f__model_part(model, V2F_PART_POSE_COND, &cond_net)))
         return s;
+    /* The memory cap, before anything is read or allocated: a huge n is
+     * fine (it goes in batches), a huge batch_size is not. */
+    size_t batch = o.batch_size > 0 ? (size_t)o.batch_size : DEFAULT_BATCH;
+    if (batch > n) batch = n;
+    uint64_t per_image = 2 * V2F_NUM_TOKENS + V2F_GEN_WORK_PER_IMAGE +
+                         (o.raw_out ? 0 : PIXELS * sizeof(float)) +
+                         (cond_net ? PIXELS * sizeof(float) + V2F_COND_DIM * sizeof(float) : 0);
+    if ((s = v2f__check_memory(model, (uint64_t)batch * per_image, fn,
+                               "lower v2f_gen_opts.batch_size")))
+        return s;
     if ((s = mask_dist(&model->info[part], &o, &dist, fn)) || (s = v2f__check_vectors(vectors, n, fn)))
         return s;
     if (o.dropped &&
         (s = v2f__check_masks(o.dropped, o.masked, n, model->info[part].num_dropped, fn)))
         return s;
 
-    size_t batch = o.batch_size > 0 ? (size_t)o.batch_size : DEFAULT_BATCH;
-    if (batch > n) batch = n;
     dropped = malloc(batch * V2F_NUM_TOKENS);
     masked = malloc(batch * V2F_NUM_TOKENS);
     raw = o.raw_out ? NULL : malloc(batch * PIXELS * sizeof(float));

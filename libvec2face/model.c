@@ -1,7 +1,11 @@
 /* Model directories: load, free, describe. */
+#define _GNU_SOURCE   /* sched_getaffinity, CPU_COUNT */
 #include "model.h"
 
 #include <errno.h>
+#ifdef __linux__
+#include <sched.h>
+#endif
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +13,7 @@
 #include <unistd.h>
 
 #include "error.h"
+#include "model_precheck.h"
 
 const char *const v2f__part_files[V2F_PART_COUNT] = {
     "generator.pt", "pose_generator.pt", "pose_cond.pt",
@@ -23,11 +28,21 @@ void v2f_runtime_opts_init(v2f_runtime_opts *o, size_t size)
     d.device = NULL;
     d.threads = 0;
     d.precision = V2F_PRECISION_FP32;
+    d.max_model_bytes = 0;   /* V2F_MODEL_MAX_BYTES_DEFAULT */
+    d.memory_limit = 0;      /* half of the physical memory */
     memcpy(o, &d, d.struct_size);
 }
 
+/* CPUs this process may run on: under taskset, cpusets or a container's
+ * CPU set more threads than that only contend (and spinning OpenMP threads
+ * collapse); online CPUs when the affinity mask cannot be read. */
 static int32_t online_cpus(void)
 {
+#ifdef __linux__
+    cpu_set_t set;
+    if (sched_getaffinity(0, sizeof set, &set) == 0 && CPU_COUNT(&set) > 0)
+        return (int32_t)CPU_COUNT(&set);
+#endif
     long n = sysconf(_SC_NPROCESSORS_ONLN);
     return n > 0 ? (int32_t)n : 1;
 }
@@ -39,6 +54,7 @@ v2f_status v2f_model_load(const char *dir, const v2f_runtime_opts *opts,
     struct stat st;
     v2f_status s;
     v2f_model *m;
+    v2f__model_limits limits;
     int found = 0;
 
     if (out) *out = NULL;
@@ -47,10 +63,6 @@ v2f_status v2f_model_load(const char *dir, const v2f_runtime_opts *opts,
     v2f_runtime_opts_init(&o, sizeof o);
     if ((s = v2f__copy_opts(&o, sizeof o, opts, "v2f_model_load: runtime options")))
         return s;
-    if (o.precision != V2F_PRECISION_FP32)
-        return v2f__fail(V2F_E_UNSUPPORTED,
-                         "v2f_model_load: precision %d is not supported; only "
-                         "V2F_PRECISION_FP32 (0) for now", (int)o.precision);
     if (o.threads < 0)
         return v2f__fail(V2F_E_INVALID_ARG, "v2f_model_load: threads %d < 0", (int)o.threads);
     if (o.device && strlen(o.device) >= sizeof m->device)
@@ -63,12 +75,18 @@ v2f_status v2f_model_load(const char *dir, const v2f_runtime_opts *opts,
         return v2f__fail(V2F_E_IO, "%s: not a directory (a model is a directory of .pt files)", dir);
     if ((s = v2f_shim_check_device(o.device)))
         return s;
+    if ((s = v2f_shim_check_precision(o.device, o.precision)))
+        return s;
 
     m = calloc(1, sizeof *m);
     if (!m) return v2f__fail(V2F_E_NO_MEMORY, "v2f_model_load: out of memory");
     snprintf(m->dir, sizeof m->dir, "%s", dir);
     snprintf(m->device, sizeof m->device, "%s", o.device ? o.device : "cpu");
     m->precision = o.precision;
+    m->memory_limit = o.memory_limit ? o.memory_limit : v2f__default_memory_limit();
+    v2f__model_limits_default(&limits);
+    if (o.max_model_bytes)
+        limits.max_file_bytes = limits.max_total_bytes = o.max_model_bytes;
     if ((s = v2f_shim_set_threads(o.threads > 0 ? o.threads : online_cpus())))
         goto fail;
     m->threads = v2f_shim_get_threads();
@@ -82,7 +100,9 @@ v2f_status v2f_model_load(const char *dir, const v2f_runtime_opts *opts,
             s = v2f__fail(V2F_E_IO, "%s: %s", path, strerror(errno));
             goto fail;
         }
-        if ((s = v2f_shim_load(path, p, m->device, &m->parts[p], &m->info[p])))
+        /* Our own zip checks first: libtorch's reader is not hardened. */
+        if ((s = v2f__model_precheck_file(path, &limits)) ||
+            (s = v2f_shim_load(path, p, m->device, m->precision, &m->parts[p], &m->info[p])))
             goto fail;
         found++;
         v2f__log(V2F_LOG_INFO, "loaded %s (%s, source %s)", path, m->info[p].kind,
@@ -99,6 +119,13 @@ v2f_status v2f_model_load(const char *dir, const v2f_runtime_opts *opts,
 fail:
     v2f_model_free(m);
     return s;
+}
+
+v2f_status v2f__check_memory(const v2f_model *m, uint64_t need, const char *fn,
+                             const char *lever)
+{
+    return v2f__check_memory_cap(m ? m->memory_limit : v2f__default_memory_limit(), need,
+                                 fn, lever);
 }
 
 void v2f_model_free(v2f_model *m)

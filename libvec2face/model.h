@@ -12,6 +12,7 @@ struct v2f_model {
     char device[32];
     int32_t threads;
     int32_t precision;
+    uint64_t memory_limit;   /* bytes; UINT64_MAX = no cap */
 };
 
 /* The part, or V2F_E_UNSUPPORTED naming the missing file. */
@@ -19,5 +20,18 @@ v2f_status v2f__model_part(const v2f_model *m, int32_t part,
                            const v2f_shim_module **out);
 
 extern const char *const v2f__part_files[V2F_PART_COUNT];
+
+/* Working memory of one image in libtorch's forward pass, for the memory
+ * cap: measured as peak RSS growth of the base-size generator on CPU
+ * (about 50 MiB per image at batch 16, 150 at batch 1-4) and the
+ * iresnet estimators; deliberately on the high side. */
+#define V2F_GEN_WORK_PER_IMAGE (64ull << 20)
+#define V2F_EST_WORK_PER_IMAGE (32ull << 20)
+
+/* V2F_E_NO_MEMORY, before allocating, when a call needs more than the
+ * model's memory_limit (m NULL: the default cap). `lever` tells the caller
+ * what lowers the need, e.g. "lower batch_size". */
+v2f_status v2f__check_memory(const v2f_model *m, uint64_t need, const char *fn,
+                             const char *lever);
 
 #endif

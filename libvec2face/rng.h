@@ -9,7 +9,10 @@
 #include <stdint.h>
 
 /* Purposes: separate streams for separate uses of one image key. */
-enum { V2F_RNG_MASK_RATIO = 1, V2F_RNG_MASK_ORDER = 2, V2F_RNG_PERTURB = 3 };
+enum { V2F_RNG_MASK_RATIO = 1, V2F_RNG_MASK_ORDER = 2, V2F_RNG_PERTURB = 3,
+       /* dataset pose_order "sample": the template of image (identity,
+        * image); identity/identity.h uses 16 for the sampler */
+       V2F_RNG_POSE_TEMPLATE = 4 };
 
 typedef struct v2f_rng {
     uint32_t key[2];

@@ -167,7 +167,15 @@ typedef enum v2f_part {
 } v2f_part;
 
 typedef enum v2f_precision {
-    V2F_PRECISION_FP32 = 0
+    V2F_PRECISION_FP32 = 0,
+    /** @since 0.2: the generators (generator.pt, pose_generator.pt) run in
+     *  bfloat16, with LayerNorm, GroupNorm and attention-score statistics
+     *  kept in float32; inputs and outputs stay float32 at the API; the
+     *  identity, quality and pose networks and AttrOP's autograd stay in
+     *  float32. Needs a CPU with AVX512-BF16 or AMX-BF16 (else
+     *  V2F_E_UNSUPPORTED) or a CUDA device. Images differ from float32 by
+     *  a few levels (about 35-45 dB PSNR). */
+    V2F_PRECISION_BF16 = 1
 } v2f_precision;
 
 /** Runtime options for v2f_model_load. @since 0.1 */
@@ -176,11 +184,29 @@ typedef struct v2f_runtime_opts {
     /** "cpu" (default when NULL) or "cuda:N" when the linked libtorch has
      *  CUDA; anything else is V2F_E_UNSUPPORTED or V2F_E_INVALID_ARG. */
     const char *device;
-    /** Intra-op threads; 0 = the number of online CPUs. Note: libtorch's
-     *  thread pool is process-wide, so the last load sets it. */
+    /** Intra-op threads; 0 = the CPUs this process may run on (its
+     *  affinity mask). Note: libtorch's thread pool is process-wide, so
+     *  the last load sets it. */
     int32_t threads;
-    /** v2f_precision; only V2F_PRECISION_FP32 for now. */
+    /** v2f_precision: V2F_PRECISION_FP32 (default) or, since 0.2,
+     *  V2F_PRECISION_BF16 where the device supports it. */
     int32_t precision;
+    /* ---- @since 0.2 ---- */
+    /** Largest accepted part file, and the most its zip entries may
+     *  unpack to, in bytes; 0 (default): 16 GiB. Checked with the rest of
+     *  the archive's structure before libtorch reads the file (a bigger
+     *  file is V2F_E_MODEL naming it and this setting). */
+    uint64_t max_model_bytes;
+    /** Memory cap of one call on this model, in bytes: the working memory
+     *  a call would need (tensors of one batch, internal copies) is
+     *  estimated before anything is allocated, and a call over the cap
+     *  fails with V2F_E_NO_MEMORY naming the need, the cap and the
+     *  option that lowers it (usually batch_size). 0 (default): half of
+     *  the physical memory; UINT64_MAX: no cap. Calls without a model use
+     *  the default cap. The estimate counts host memory with a per-image
+     *  figure measured on CPU (64 MiB per generated image, 32 MiB per
+     *  estimator image); it does not query a GPU's memory. */
+    uint64_t memory_limit;
 } v2f_runtime_opts;
 
 /** Fill o with defaults. size must be sizeof *o as the caller compiled
@@ -290,9 +316,12 @@ V2F_API v2f_status v2f_sample_masks(const v2f_model *model, int32_t part,
 /** Generate n images from n identity vectors with the plain generator.
  *  @param vectors  [n][512] float32, finite
  *  @param rgb_out  v2f_image_bytes(n) bytes
+ *  Any n: the images go through the generator batch_size at a time.
  *  @return V2F_OK, V2F_E_INVALID_ARG (NULL, n == 0, non-finite value with
  *          its index, bad masks), V2F_E_OVERFLOW, V2F_E_UNSUPPORTED (no
- *          generator.pt), V2F_E_BACKEND, V2F_E_NO_MEMORY, V2F_E_CANCELLED
+ *          generator.pt), V2F_E_BACKEND, V2F_E_NO_MEMORY (also, before
+ *          anything is allocated, when one batch would need more than the
+ *          model's memory_limit: lower batch_size), V2F_E_CANCELLED
  *  @since 0.1 */
 V2F_API v2f_status v2f_generate(const v2f_model *model, const float *vectors,
                                 size_t n, const v2f_gen_opts *opts,
@@ -322,6 +351,8 @@ V2F_API v2f_status v2f_render_landmarks(const float *points5, size_t n,
 
 /** Convert raw float images (CHW, about [-1,1]) to uint8 HWC RGB the way
  *  the official code does: clip(((x + 1) / 2) * 255, 0, 255), truncated.
+ *  n = 0 converts nothing and returns V2F_OK.
+ *  @return V2F_OK, V2F_E_INVALID_ARG (NULL), V2F_E_OVERFLOW
  *  @since 0.1 */
 V2F_API v2f_status v2f_raw_to_rgb(const float *raw, size_t n,
                                   uint8_t *rgb_out);
@@ -334,8 +365,11 @@ V2F_API v2f_status v2f_raw_to_rgb(const float *raw, size_t n,
  *  MagFace (which = V2F_PART_ARCFACE or V2F_PART_MAGFACE), preprocessed as
  *  the official code does: RGB, x / 127.5 - 1.
  *  @param features_out  [n][512] float32, not normalised
+ *  Images go through the network 16 at a time, so n may be large.
  *  @return V2F_OK, V2F_E_INVALID_ARG, V2F_E_OVERFLOW, V2F_E_UNSUPPORTED
- *          (the part's file is absent; the message names it), V2F_E_BACKEND
+ *          (the part's file is absent; the message names it), V2F_E_BACKEND,
+ *          V2F_E_NO_MEMORY (a batch needs more than the model's
+ *          memory_limit)
  *  @since 0.1 */
 V2F_API v2f_status v2f_extract_features(const v2f_model *model, int32_t which,
                                         const uint8_t *rgb, size_t n,
@@ -420,7 +454,9 @@ typedef struct v2f_attrop_losses {
  *  @param class_vectors  [n][512] identity centres for the hinged identity
  *                        loss, or NULL (loss against the input vectors)
  *  @return V2F_OK, V2F_E_INVALID_ARG, V2F_E_UNSUPPORTED (a needed part is
- *          absent; the message names the file), V2F_E_BACKEND, ...
+ *          absent; the message names the file), V2F_E_BACKEND,
+ *          V2F_E_NO_MEMORY (n vectors in one step would need more than the
+ *          model's memory_limit: use fewer per handle), ...
  *  @since 0.1 */
 V2F_API v2f_status v2f_attrop_new(const v2f_model *model, const float *vectors,
                                   const float *class_vectors, size_t n,
@@ -485,9 +521,11 @@ typedef struct v2f_perturb_opts {
     const uint64_t *image_index;
     uint64_t image_base;
     /** Noise scale mixture: eps_count values eps[k] >= 0 drawn with
-     *  weights eps_shares[k] >= 0 (normalised; NULL: equal). eps NULL or
-     *  eps_count 0 (default): 0.3/0.5/0.7 with shares 0.4/0.4/0.2, as the
-     *  official dataset script. At most 64 values. */
+     *  weights eps_shares[k] >= 0 (normalised; NULL: equal). eps_count 0
+     *  (default; eps is then ignored): 0.3/0.5/0.7 with shares
+     *  0.4/0.4/0.2, as the official dataset script. At most 64 values;
+     *  a negative count, or a positive one with eps NULL, is
+     *  V2F_E_INVALID_ARG. */
     const float *eps;
     const float *eps_shares;
     int32_t eps_count;
@@ -588,6 +626,7 @@ V2F_API const float *v2f_sampler_cov(const v2f_sampler *s);
 
 /** Raw candidates first .. first + n - 1 of the stream of `seed`, without
  *  any separation test: candidate k is a pure function of (seed, k).
+ *  n = 0 draws nothing and returns V2F_OK.
  *  @param out  [n][dim] float32, caller-owned
  *  @return V2F_OK, V2F_E_INVALID_ARG, V2F_E_OVERFLOW
  *  @since 0.1 */
@@ -777,9 +816,10 @@ V2F_API v2f_status v2f_separability(const float *vectors, size_t n,
  * Image j of identity i (its row in the identities file) is generated from
  * v2f_perturb of vector i keyed (seed, i, j): images j < perturb_images
  * with the recipe's eps mixture and the plain generator, the next
- * pose_images with eps = pose_eps and the pose generator, conditioned on
- * template (j - perturb_images) % pose_templates drawn by
- * v2f_render_landmarks. The generator's masks are keyed (seed, i, j) too,
+ * pose_images with eps = pose_eps and the pose generator, conditioned on a
+ * template (a five-point set drawn by v2f_render_landmarks, or a landmark
+ * image; cycled or sampled, see pose_order), the next attrop_images by
+ * AttrOP. The generator's masks are keyed (seed, i, j) too,
  * so shard K of N (identities [K*num/N, (K+1)*num/N)) uses exactly the
  * vectors and masks one unsharded run uses, and a restart those an
  * uninterrupted run would have used. Pixels then agree within 1/255 (the
@@ -789,10 +829,16 @@ V2F_API v2f_status v2f_separability(const float *vectors, size_t n,
  *
  * Durability: every image is written to a temporary name and renamed;
  * each shard appends its manifest part (header "identity,file,image,
- * source,eps,seed"; source is "perturb" or "pose") and fsyncs it at batch
- * boundaries, after the batch's images are in place. A restart skips an
- * image whose file exists (adding its row when missing) and makes the
- * rest; leftover temporary files are removed. Shards write disjoint files
+ * source,eps,seed,attempt,status,similarity,quality,yaw"; source is
+ * "perturb", "pose" or "attrop"; attempt is the filter attempt of the
+ * image (0: first); status is "ok" or "dropped"; the measured columns are
+ * empty when not measured; parts of 0.1 have the first six columns only
+ * and are still read) and fsyncs it at batch boundaries, after the
+ * batch's images are in place. A restart skips an image whose file exists
+ * or whose row says dropped (adding the row of a file without one; when
+ * the recipe measures or filters, such a file is made again instead, as
+ * its measurements are unknown) and makes the rest; leftover temporary
+ * files are removed. Shards write disjoint files
  * and may run at the same time as separate processes. */
 
 /** Image file format of a dataset. */
@@ -820,11 +866,11 @@ typedef struct v2f_dataset_recipe {
     const float *eps;
     const float *eps_shares;
     /** Images per identity from pose control (default 0), >= 0;
-     *  perturb_images + pose_images must be 1..1000. */
+     *  perturb_images + pose_images (+ attrop_images) must be 1..1000. */
     int32_t pose_images;
     /** Five-point templates [pose_templates][10] (x, y pixel pairs in
-     *  v2f_render_landmarks order), cycled by image index; required when
-     *  pose_images > 0. */
+     *  v2f_render_landmarks order), cycled by image index (see
+     *  pose_order); pose_images > 0 needs these or pose_landmarks. */
     int32_t pose_templates;
     const float *pose_points;
     /** Perturbation eps of the pose images (default 0.7, as the official
@@ -838,7 +884,87 @@ typedef struct v2f_dataset_recipe {
      *  the manifest is fsync'ed and progress is reported. Not part of the
      *  recipe's identity: a restart may change it. */
     int32_t batch_size;
+    /* ---- @since 0.2 (all off by default; a recipe that leaves them off
+     * has the recipe.txt, digest and images of 0.1) ---- */
+    /** What to measure per image and record in the manifest: a bitwise OR
+     *  of v2f_dataset_measure (default 0). Measured on the generated
+     *  pixels (before JPEG encoding), in batches: similarity is the cosine
+     *  (double sums) between the image's ArcFace feature
+     *  (v2f_extract_features) and its identity's vector; quality is
+     *  v2f_estimate_quality; yaw is angles[1] of v2f_estimate_pose. Each
+     *  needs its model part (arcface.pt, magface.pt, headpose.pt): absent
+     *  is V2F_E_UNSUPPORTED at v2f_dataset_job_new. Part of the recipe
+     *  digest: a manifest either has a value for every image or for none,
+     *  so a restart may not switch it. */
+    uint32_t measure;
+    /** Identity-consistency filter (v2f_dataset_filter, default
+     *  V2F_DATASET_FILTER_NONE): an image whose similarity (measured
+     *  implicitly) is below filter_threshold is dropped, or regenerated
+     *  with noise and masks keyed (seed, identity, image + (attempt <<
+     *  32)) for attempt 1, 2, ... until filter_max_attempts attempts in all
+     *  failed, then dropped. A dropped image has no file and a manifest
+     *  row with status "dropped"; verify counts it as done. */
+    int32_t filter;
+    float filter_threshold;       /* cosine in [-1, 1] */
+    int32_t filter_max_attempts;  /* 1..100 (default 3; DROP: 1) */
+    /** Images per identity from AttrOP (default 0), after the pose
+     *  images: image j starts from v2f_perturb of the identity's vector
+     *  with the recipe's eps mixture keyed (seed, identity, j), runs
+     *  attrop_iterations counted AttrOP steps (v2f_attrop_run, one image
+     *  per run so results do not depend on batching) toward
+     *  attrop_quality and yaw target attrop_yaw[(j - first AttrOP image) %
+     *  attrop_yaw_count] with the identity's vector as class centre, and
+     *  the final image is v2f_attrop_images (masks keyed (seed, identity,
+     *  j)); the loop's own masks are keyed (seed, identity, step) by the
+     *  AttrOP API. Another shard split agrees like the other images (the
+     *  shim runs AttrOP graphs without the JIT executor's run-time
+     *  re-planning, which had changed the rounding after a process's
+     *  first two AttrOP calls). Needs
+     *  generator.pt, arcface.pt, magface.pt when attrop_quality > 0,
+     *  headpose.pt when yaw targets are given.
+     *  perturb_images + pose_images + attrop_images must be 1..1000. */
+    int32_t attrop_images;
+    float attrop_quality;         /* MagFace norm target (24); 0 = none */
+    int32_t attrop_yaw_count;     /* 0 (default): no pose loss */
+    const float *attrop_yaw;      /* |yaw| targets in degrees, >= 0 */
+    int32_t attrop_iterations;    /* counted steps, 1..10000 (default 5) */
+    int32_t attrop_max_retries;   /* steps over the loss thresholds that
+                                     may not count, 0..10000 (default 30,
+                                     v2f_attrop_opts.max_retries) */
+    /** How pose image j picks its template: V2F_DATASET_POSE_CYCLE
+     *  (default: (j - perturb_images) % templates) or
+     *  V2F_DATASET_POSE_SAMPLE (uniform, drawn from a counter-based stream
+     *  keyed (seed, identity, j); the same for every filter attempt). */
+    int32_t pose_order;
+    /** Landmark-image templates: pose_landmark_count paths, each a
+     *  112x112 PNG/JPEG landmark map (as v2f_generate_pose takes; e.g. the
+     *  official dense landmark images) or a folder whose *.png, *.jpg and
+     *  *.jpeg files are taken in name order. They follow the
+     *  pose_templates five-point templates in the template list; their
+     *  decoded pixels are hashed into the recipe digest. */
+    int32_t pose_landmark_count;
+    const char *const *pose_landmarks;
 } v2f_dataset_recipe;
+
+/** Flags of v2f_dataset_recipe.measure. @since 0.2 */
+typedef enum v2f_dataset_measure {
+    V2F_DATASET_MEASURE_SIMILARITY = 1,  /* needs arcface.pt */
+    V2F_DATASET_MEASURE_QUALITY = 2,     /* needs magface.pt */
+    V2F_DATASET_MEASURE_YAW = 4          /* needs headpose.pt */
+} v2f_dataset_measure;
+
+/** v2f_dataset_recipe.filter. @since 0.2 */
+typedef enum v2f_dataset_filter {
+    V2F_DATASET_FILTER_NONE = 0,
+    V2F_DATASET_FILTER_DROP = 1,
+    V2F_DATASET_FILTER_REGENERATE = 2
+} v2f_dataset_filter;
+
+/** v2f_dataset_recipe.pose_order. @since 0.2 */
+typedef enum v2f_dataset_pose_order {
+    V2F_DATASET_POSE_CYCLE = 0,
+    V2F_DATASET_POSE_SAMPLE = 1
+} v2f_dataset_pose_order;
 
 /** Fill r with defaults; size must be sizeof *r. @since 0.1 */
 V2F_API void v2f_dataset_recipe_init(v2f_dataset_recipe *r, size_t size);
@@ -858,6 +984,12 @@ typedef struct v2f_dataset_stats {
     uint64_t images_skipped;      /* already on disk before this run */
     uint64_t rows_added;          /* manifest rows added for files that
                                      were on disk without one */
+    /* @since 0.2, counts of this run: */
+    uint64_t images_measured;     /* generation attempts measured */
+    uint64_t filter_rejected;     /* attempts below filter_threshold */
+    uint64_t filter_regenerated;  /* images kept after more than one
+                                     attempt */
+    uint64_t images_dropped;      /* images dropped by the filter */
 } v2f_dataset_stats;
 
 /** A dataset job: one shard of a recipe. Single-threaded: use it from
@@ -918,12 +1050,18 @@ typedef struct v2f_dataset_report {
     uint64_t manifest_rows;        /* valid rows in all parts */
     uint64_t problems;             /* everything wrong, counted */
     char first_problem[512];       /* "" when none */
+    uint64_t images_dropped;       /* rows with status "dropped" (filter);
+                                      @since 0.2 */
 } v2f_dataset_report;
 
 /** Check a dataset folder against its recipe.txt: every identity has
  *  every image, every file decodes as a 112x112 image, every image has
  *  exactly one manifest row (identical rows in two parts count once),
  *  every row names an image of the recipe, no temporary file is left.
+ *  0.2: an image whose row says "dropped" (filter) is complete without a
+ *  file and must have none; rows must have the source of their image
+ *  index, an attempt below the recipe's filter_max_attempts and every
+ *  measurement the recipe asks for; 0.1 parts are read as they are.
  *  @param out_dir  the dataset folder
  *  @param report   filled (up to report->struct_size) on V2F_OK and on
  *                  V2F_E_FORMAT; may be NULL
@@ -933,6 +1071,155 @@ typedef struct v2f_dataset_report {
  *  @since 0.1 */
 V2F_API v2f_status v2f_dataset_verify(const char *out_dir,
                                       v2f_dataset_report *report);
+
+/* ------------------------------------------------------------------ */
+/* Dataset reports                                                      */
+/* ------------------------------------------------------------------ */
+
+/* v2f_dataset_report_write measures a dataset folder (as made by
+ * v2f_dataset_job_run) and writes three files: <prefix>report.json,
+ * <prefix>report.html (self-contained: SVG histograms, the contact sheet
+ * as a base64 data URI, no external reference) and
+ * <prefix>contact_sheet.png, each atomically (temporary file + rename).
+ *
+ * What is measured. The images <dir>/<identity %06d>/<image %03d>.<ext> of
+ * every identity of recipe.txt are read in identity, image order (the
+ * manifest is not needed, so a dataset whose parts gained columns reads
+ * the same). Missing and undecodable images are counted and skipped: an
+ * incomplete dataset is reported as far as it goes. Images without a file
+ * whose manifest row (in any part, columns found by header name) has
+ * status "dropped" are counted as dropped by the filter, not missing. With the model's
+ * parts (each absent part leaves its section "not measured (model lacks
+ * <file>)"):
+ *   arcface.pt   features f (v2f_extract_features) -> identity
+ *                consistency and separability;
+ *   magface.pt   quality (v2f_estimate_quality, the MagFace norm);
+ *   headpose.pt  yaw (v2f_estimate_pose, angles[1], degrees, signed).
+ * Two centres per identity, both compared by cosine with each image's
+ * ArcFace feature:
+ *   input centre  the identity's vector in the recipe's identities .npy
+ *                 (what was asked for); the file is opts->identities,
+ *                 or the one named in recipe.txt, else a file of that
+ *                 base name in the dataset folder; it must match the
+ *                 recipe's identities_fnv1a64, else this half is "not
+ *                 measured" with the reason;
+ *   mean centre   the plain mean of the ArcFace features of the
+ *                 identity's images that were read (what was produced).
+ * Per identity: mean and min cosine of its images to each centre; dataset
+ * wide: mean and min over all images. Separability is v2f_separability
+ * (the official measure, threshold opts->threshold, 0.4) over the mean
+ * centres of the identities with at least one image (needs two), and over
+ * the input vectors of all identities.
+ * Histograms have opts->histogram_bins equal bins over [lo, hi]: bin
+ * floor((x - lo) / (hi - lo) * bins) computed in double, clamped to
+ * [0, bins - 1]. Cosines use lo = -1, hi = 1; quality and yaw use
+ * lo = floor(min), hi = ceil(max) (hi = lo + 1 when they are equal).
+ *
+ * Contact sheet: one row per identity (the first sheet_identities), one
+ * column per image (the first sheet_images), no gaps; each tile is the
+ * image reduced by f = 112 / sheet_tile with an f x f box average,
+ * rounded half up ((sum + f*f/2) / (f*f), integers); a missing or
+ * undecodable image is a tile of grey 128.
+ *
+ * Memory: images are streamed in batches (batch_size x 37632 bytes) and
+ * only the features of identities still being read are kept (at most
+ * (images per identity + batch_size) x 2 KiB). Kept for the whole run:
+ * 17 bytes per image (two cosines, quality, yaw, state) and up to 6 KiB
+ * per identity (mean centre, its copy for separability, input vector;
+ * 2 KiB each), plus the contact sheet (at most 16384 x 16384 x 3 bytes,
+ * 0.6 MB by default). 1M images of 20K identities: about 140 MB. */
+
+/** Options for v2f_dataset_report_write. @since 0.2 */
+typedef struct v2f_dataset_report_opts {
+    uint32_t struct_size;
+    /** Where the files go: <out_prefix>report.json, ...report.html,
+     *  ...contact_sheet.png. NULL (default): "<dir>/". Its folder must
+     *  exist. */
+    const char *out_prefix;
+    /** Identities .npy to use instead of the one recipe.txt names (e.g.
+     *  when the dataset was moved); NULL (default): recipe.txt's. */
+    const char *identities;
+    /** Images per estimator call (default 32), 1..4096. */
+    int32_t batch_size;
+    /** Bins of every histogram (default 20), 1..1000. */
+    int32_t histogram_bins;
+    /** Separability threshold in (-1, 1] (default 0.4, the official). */
+    float threshold;
+    /** Contact sheet: identities (rows, default 16, 1..1000), images per
+     *  identity (columns, default 8, 1..1000) and tile side in pixels
+     *  (default 56; a divisor of 112). The sheet is at most 16384 px a
+     *  side (V2F_E_INVALID_ARG beyond). */
+    int32_t sheet_identities;
+    int32_t sheet_images;
+    int32_t sheet_tile;
+    /** 1: report.json also lists every image's values (large for big
+     *  datasets); 0 (default): per identity only. */
+    int32_t per_image;
+    /** Progress (images read, images expected) after every batch;
+     *  non-zero cancels (V2F_E_CANCELLED, no file written). */
+    v2f_progress_fn progress;
+    void *progress_user;
+} v2f_dataset_report_opts;
+
+/** Fill o with defaults; size must be sizeof *o. @since 0.2 */
+V2F_API void v2f_dataset_report_opts_init(v2f_dataset_report_opts *o,
+                                          size_t size);
+
+/** Bits of v2f_dataset_summary.measured. */
+#define V2F_REPORT_CONSISTENCY 1u   /* ArcFace: cosines to the mean centre */
+#define V2F_REPORT_INPUT 2u         /* ...and to the input vectors */
+#define V2F_REPORT_QUALITY 4u       /* MagFace */
+#define V2F_REPORT_YAW 8u           /* head pose */
+#define V2F_REPORT_SEPARABILITY 16u /* over the mean centres */
+
+/** The headline numbers of a report (all of them are in report.json).
+ *  Values of a section that was not measured are 0. The caller sets
+ *  struct_size; fields past it are not written. */
+typedef struct v2f_dataset_summary {
+    uint32_t struct_size;
+    uint32_t measured;              /* V2F_REPORT_* bits */
+    uint64_t identities;            /* in the recipe */
+    uint64_t identities_measured;   /* with at least one image read */
+    uint64_t identities_complete;   /* every image read or dropped */
+    uint64_t images_expected;
+    uint64_t images_read;
+    uint64_t images_missing;        /* no file and not dropped */
+    uint64_t images_unreadable;     /* present but not a 112x112 image */
+    uint64_t images_dropped;        /* no file, and a manifest row with
+                                       status "dropped" (the filter) */
+    /** Cosine of each image's feature to its identity's mean centre and
+     *  input vector: mean and min over all images read. */
+    float cos_mean_centre_mean, cos_mean_centre_min;
+    float cos_input_mean, cos_input_min;
+    /** Separability of the mean centres: identities with nearest
+     *  neighbour cosine <= threshold, out of separability_n. */
+    uint64_t separability_n;
+    uint64_t separated;
+    float threshold;
+    float quality_mean, quality_min, quality_max;
+    float yaw_mean, yaw_min, yaw_max, abs_yaw_mean;
+    int32_t sheet_width, sheet_height;
+} v2f_dataset_summary;
+
+/** Measure a dataset folder and write its report files (see above).
+ *  @param model    a model with any of arcface.pt, magface.pt,
+ *                  headpose.pt, or NULL (counts and contact sheet only);
+ *                  may be shared with other threads
+ *  @param dir      the dataset folder (with recipe.txt)
+ *  @param opts     options or NULL
+ *  @param summary  filled up to summary->struct_size on V2F_OK; may be
+ *                  NULL
+ *  @return V2F_OK (also for an incomplete dataset: see the counts),
+ *          V2F_E_INVALID_ARG (NULL dir, bad option naming it),
+ *          V2F_E_IO (no readable recipe.txt, a report file that cannot
+ *          be written, named), V2F_E_FORMAT (recipe.txt damaged),
+ *          V2F_E_BACKEND, V2F_E_NO_MEMORY, V2F_E_OVERFLOW,
+ *          V2F_E_CANCELLED
+ *  @since 0.2 */
+V2F_API v2f_status v2f_dataset_report_write(const v2f_model *model,
+                                            const char *dir,
+                                            const v2f_dataset_report_opts *opts,
+                                            v2f_dataset_summary *summary);
 
 /* ------------------------------------------------------------------ */
 /* Image files (PNG, JPEG)                                              */

@@ -11,7 +11,16 @@
 
 #define V2F_DS_MAX_EPS 64
 #define V2F_DS_MAX_IMAGES 1000
-#define V2F_DS_MANIFEST_HEADER "identity,file,image,source,eps,seed\n"
+/* Parts written by 0.1 have the first six columns; 0.2 writes all. */
+#define V2F_DS_MANIFEST_HEADER_V1 "identity,file,image,source,eps,seed\n"
+#define V2F_DS_MANIFEST_HEADER \
+    "identity,file,image,source,eps,seed,attempt,status,similarity," \
+    "quality,yaw\n"
+#define V2F_DS_MAX_ATTEMPTS 100
+#define V2F_DS_MAX_LANDMARK_IMAGES 100000
+
+/* Image sources (the manifest's "source" column). */
+enum { V2F_DS_PERTURB = 0, V2F_DS_POSE = 1, V2F_DS_ATTROP = 2 };
 
 /* ---- fsutil.c ---- */
 
@@ -49,6 +58,12 @@ int v2f__ds_is_temp_name(const char *name);
 /* Shortest "%.Ng" (N = 6..9) that reads back as f. */
 void v2f__fmt_float(char *buf, size_t size, float f);
 
+/* The image files (*.png, *.jpg, *.jpeg, any case) of a folder, sorted by
+ * name with strcmp, as malloc'ed full paths; *n may be 0. Free with
+ * v2f__free_strings. V2F_E_IO naming the folder on failure. */
+v2f_status v2f__list_images(const char *dir, char ***out, size_t *n);
+void v2f__free_strings(char **s, size_t n);
+
 /* ---- recipe.c ---- */
 
 /* A validated, owned copy of a recipe with the defaults resolved. */
@@ -67,7 +82,24 @@ typedef struct v2f__ds_recipe {
     int32_t format;
     int32_t jpeg_quality;
     int32_t batch_size;
+    uint32_t measure;               /* v2f_dataset_measure flags; the
+                                       filter adds SIMILARITY */
+    int32_t filter;                 /* v2f_dataset_filter */
+    float filter_threshold;
+    int32_t filter_max_attempts;    /* 1 when filter is DROP */
+    int32_t attrop_images;
+    float attrop_quality;
+    int32_t attrop_yaw_count;
+    float *attrop_yaw;              /* [attrop_yaw_count] or NULL */
+    int32_t attrop_iterations;
+    int32_t attrop_max_retries;
+    int32_t pose_order;             /* v2f_dataset_pose_order */
+    int32_t pose_landmark_images;   /* decoded landmark templates */
+    uint8_t *pose_landmarks;        /* [pose_landmark_images][37632] */
 } v2f__ds_recipe;
+
+/* Source of image j of every identity. */
+int v2f__ds_source_of(const v2f__ds_recipe *r, uint32_t j);
 
 v2f_status v2f__ds_recipe_copy(v2f__ds_recipe *dst,
                                const v2f_dataset_recipe *src);
@@ -90,6 +122,11 @@ typedef struct v2f__ds_layout {
     uint32_t perturb_images;
     int32_t format;
     uint64_t seed;
+    uint32_t pose_images;     /* 0.2 keys; 0 / off when absent */
+    uint32_t attrop_images;
+    int32_t filter;
+    uint32_t measure;
+    uint32_t max_attempts;
 } v2f__ds_layout;
 
 v2f_status v2f__ds_recipe_load(const char *out_dir, v2f__ds_layout *l);
@@ -99,11 +136,16 @@ v2f_status v2f__ds_recipe_load(const char *out_dir, v2f__ds_layout *l);
 typedef struct v2f__ds_row {
     uint64_t identity;
     uint32_t image;
-    int32_t pose;           /* 0: perturb, 1: pose */
+    int32_t pose;           /* 1 when source is pose (kept for 0.1 users) */
     float eps;
     uint64_t seed;
     const char *file;       /* into the parse buffer, NUL-terminated */
     size_t line;            /* 1-based line number */
+    /* 0.2 columns (a 0.1 part reads as attempt 0, ok, not measured): */
+    int32_t source;         /* V2F_DS_PERTURB, _POSE, _ATTROP */
+    uint32_t attempt;       /* filter attempt that made the image */
+    int32_t dropped;        /* 1: status "dropped", no file */
+    float similarity, quality, yaw;   /* NAN when not measured */
 } v2f__ds_row;
 
 /* Called for every complete row; a non-OK status stops the parse and is
@@ -113,14 +155,16 @@ typedef v2f_status (*v2f__ds_row_fn)(void *user, const v2f__ds_row *row);
 /* Parse a manifest part. *valid_len: bytes up to the last complete line
  * (a kill can leave a torn last line); *torn: 1 when bytes follow it. A
  * missing file is V2F_E_IO with errno ENOENT kept in *missing = 1. A
- * wrong header or malformed line is V2F_E_FORMAT naming path and line. */
+ * wrong header or malformed line is V2F_E_FORMAT naming path and line.
+ * *v1 (may be NULL): 1 when the part has the six-column 0.1 header. */
 v2f_status v2f__ds_manifest_read(const char *path, v2f__ds_row_fn fn,
                                  void *user, off_t *valid_len, int *torn,
-                                 int *missing);
+                                 int *missing, int *v1);
 
-/* One row as text, with its newline; returns its length. */
-int v2f__ds_row_format(char *buf, size_t size, uint64_t identity,
-                       uint32_t image, int32_t pose, float eps,
-                       uint64_t seed, const char *ext);
+/* One row as text, with its newline; returns its length. v1: the six
+ * columns of a 0.1 part, else all 11 (NAN metrics left empty).
+ * row->file and row->line are not used. */
+int v2f__ds_row_format(char *buf, size_t size, const v2f__ds_row *row,
+                       const char *ext, int v1);
 
 #endif

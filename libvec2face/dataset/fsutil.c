@@ -1,11 +1,13 @@
 /* File-system helpers of the dataset layer: hashing, mkdir -p, whole-file
- * reads, image paths. */
+ * reads, image paths, folder listings. */
 #define _POSIX_C_SOURCE 200809L
+#include <dirent.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 
 #include "dataset.h"
@@ -166,4 +168,67 @@ void v2f__fmt_float(char *buf, size_t size, float f)
         if (strtof(buf, NULL) == f)
             return;
     }
+}
+
+void v2f__free_strings(char **s, size_t n)
+{
+    size_t i;
+    if (!s)
+        return;
+    for (i = 0; i < n; i++)
+        free(s[i]);
+    free(s);
+}
+
+static int has_image_ext(const char *name)
+{
+    const char *dot = strrchr(name, '.');
+    return dot && dot != name
+           && (strcasecmp(dot, ".png") == 0 || strcasecmp(dot, ".jpg") == 0
+               || strcasecmp(dot, ".jpeg") == 0);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+v2f_status v2f__list_images(const char *dir, char ***out, size_t *n)
+{
+    DIR *d;
+    struct dirent *e;
+    char **names = NULL, **nn;
+    size_t count = 0, cap = 0;
+
+    *out = NULL;
+    *n = 0;
+    d = opendir(dir);
+    if (!d)
+        return v2f__fail(V2F_E_IO, "cannot read folder '%s': %s", dir,
+                         strerror(errno));
+    while ((e = readdir(d)) != NULL) {
+        if (e->d_name[0] == '.' || !has_image_ext(e->d_name))
+            continue;     /* hidden files include our temporary ones */
+        if (count == cap) {
+            cap = cap ? cap * 2 : 16;
+            nn = realloc(names, cap * sizeof *names);
+            if (!nn)
+                goto oom;
+            names = nn;
+        }
+        names[count] = v2f__strfmt("%s/%s", dir, e->d_name);
+        if (!names[count])
+            goto oom;
+        count++;
+    }
+    closedir(d);
+    if (count)
+        qsort(names, count, sizeof *names, cmp_str);
+    *out = names;
+    *n = count;
+    return V2F_OK;
+oom:
+    closedir(d);
+    v2f__free_strings(names, count);
+    return v2f__fail(V2F_E_NO_MEMORY, "out of memory listing '%s'", dir);
 }

@@ -31,6 +31,10 @@ void v2f_dataset_recipe_init(v2f_dataset_recipe *r, size_t size)
     d.format = V2F_DATASET_PNG;
     d.jpeg_quality = 95;
     d.batch_size = 16;
+    d.filter_max_attempts = 3;
+    d.attrop_quality = 24.0f;
+    d.attrop_iterations = 5;
+    d.attrop_max_retries = 30;
     memset(r, 0, size);
     memcpy(r, &d, size < sizeof d ? size : sizeof d);
 }
@@ -47,12 +51,181 @@ void v2f__ds_recipe_free(v2f__ds_recipe *r)
     free(r->identities);
     free(r->out_dir);
     free(r->pose_points);
+    free(r->attrop_yaw);
+    free(r->pose_landmarks);
     memset(r, 0, sizeof *r);
+}
+
+int v2f__ds_source_of(const v2f__ds_recipe *r, uint32_t j)
+{
+    if (j < (uint32_t)r->perturb_images)
+        return V2F_DS_PERTURB;
+    if (j < (uint32_t)(r->perturb_images + r->pose_images))
+        return V2F_DS_POSE;
+    return V2F_DS_ATTROP;
 }
 
 static v2f_status bad(const char *what)
 {
     return v2f__fail(V2F_E_INVALID_ARG, "dataset recipe: %s", what);
+}
+
+/* Decode one landmark image into dst->pose_landmarks (grown as needed). */
+static v2f_status add_landmark(v2f__ds_recipe *dst, const char *path,
+                               size_t *cap)
+{
+    v2f_image_read_opts ro;
+    v2f_status st;
+    size_t n = (size_t)dst->pose_landmark_images;
+    if (n >= V2F_DS_MAX_LANDMARK_IMAGES)
+        return v2f__fail(V2F_E_INVALID_ARG, "dataset recipe: more than %d "
+                         "landmark images", V2F_DS_MAX_LANDMARK_IMAGES);
+    if (n == *cap) {
+        size_t nc = *cap ? *cap * 2 : 8;
+        uint8_t *nb = realloc(dst->pose_landmarks, nc * V2F_IMAGE_BYTES);
+        if (!nb)
+            return v2f__fail(V2F_E_NO_MEMORY, "out of memory");
+        dst->pose_landmarks = nb;
+        *cap = nc;
+    }
+    v2f_image_read_opts_init(&ro, sizeof ro);   /* 112x112 only: no resize */
+    st = v2f_image_read(path, &ro, dst->pose_landmarks + n * V2F_IMAGE_BYTES);
+    if (st != V2F_OK) {
+        char msg[600];
+        snprintf(msg, sizeof msg, "%s", v2f_last_error());
+        return v2f__fail(st, "dataset recipe: landmark image '%s': %s", path,
+                         msg);
+    }
+    dst->pose_landmark_images++;
+    return V2F_OK;
+}
+
+/* pose_landmarks: files, and folders of image files in name order. */
+static v2f_status load_landmarks(v2f__ds_recipe *dst, const char *const *paths,
+                                 int32_t count)
+{
+    size_t cap = 0, k, i, n;
+    char **names;
+    struct stat sb;
+    v2f_status st = V2F_OK;
+    for (k = 0; st == V2F_OK && k < (size_t)count; k++) {
+        if (!paths[k] || !*paths[k])
+            return v2f__fail(V2F_E_INVALID_ARG, "dataset recipe: "
+                             "pose_landmarks[%zu] is empty", k);
+        if (stat(paths[k], &sb) != 0)
+            return v2f__fail(V2F_E_IO, "dataset recipe: landmark image or "
+                             "folder '%s': %s", paths[k], strerror(errno));
+        if (!S_ISDIR(sb.st_mode)) {
+            st = add_landmark(dst, paths[k], &cap);
+            continue;
+        }
+        st = v2f__list_images(paths[k], &names, &n);
+        if (st != V2F_OK)
+            return st;
+        if (n == 0)
+            st = v2f__fail(V2F_E_INVALID_ARG, "dataset recipe: landmark "
+                           "folder '%s' has no .png, .jpg or .jpeg file",
+                           paths[k]);
+        for (i = 0; st == V2F_OK && i < n; i++)
+            st = add_landmark(dst, names[i], &cap);
+        v2f__free_strings(names, n);
+    }
+    return st;
+}
+
+/* The 0.2 settings: measurement, filter, AttrOP, pose order. */
+static v2f_status copy_v02(v2f__ds_recipe *dst, const v2f_dataset_recipe *r)
+{
+    const uint32_t all = V2F_DATASET_MEASURE_SIMILARITY
+                         | V2F_DATASET_MEASURE_QUALITY
+                         | V2F_DATASET_MEASURE_YAW;
+    int32_t k;
+    if (r->measure & ~all)
+        return v2f__fail(V2F_E_INVALID_ARG, "dataset recipe: measure 0x%x "
+                         "has unknown flags; use V2F_DATASET_MEASURE_*",
+                         (unsigned)r->measure);
+    if (r->filter < V2F_DATASET_FILTER_NONE
+        || r->filter > V2F_DATASET_FILTER_REGENERATE)
+        return v2f__fail(V2F_E_INVALID_ARG, "dataset recipe: filter %d; use "
+                         "V2F_DATASET_FILTER_NONE, _DROP or _REGENERATE",
+                         (int)r->filter);
+    dst->measure = r->measure;
+    dst->filter = r->filter;
+    if (r->filter != V2F_DATASET_FILTER_NONE) {
+        if (!(r->filter_threshold >= -1.0f && r->filter_threshold <= 1.0f))
+            return v2f__fail(V2F_E_INVALID_ARG, "dataset recipe: "
+                             "filter_threshold %g; use a cosine in [-1, 1]",
+                             r->filter_threshold);
+        if (r->filter == V2F_DATASET_FILTER_REGENERATE
+            && (r->filter_max_attempts < 1
+                || r->filter_max_attempts > V2F_DS_MAX_ATTEMPTS))
+            return v2f__fail(V2F_E_INVALID_ARG, "dataset recipe: "
+                             "filter_max_attempts %d; use 1..%d",
+                             (int)r->filter_max_attempts,
+                             V2F_DS_MAX_ATTEMPTS);
+        dst->measure |= V2F_DATASET_MEASURE_SIMILARITY;
+        dst->filter_threshold = r->filter_threshold;
+        dst->filter_max_attempts = r->filter == V2F_DATASET_FILTER_DROP
+                                       ? 1 : r->filter_max_attempts;
+    }
+    if (r->attrop_images < 0)
+        return v2f__fail(V2F_E_INVALID_ARG, "dataset recipe: attrop_images "
+                         "%d must be >= 0", (int)r->attrop_images);
+    if (r->attrop_images > 0) {
+        if (!isfinite(r->attrop_quality) || r->attrop_quality < 0.0f)
+            return v2f__fail(V2F_E_INVALID_ARG, "dataset recipe: "
+                             "attrop_quality %g; use a finite value >= 0 "
+                             "(0: no quality loss)", r->attrop_quality);
+        if (r->attrop_iterations < 1 || r->attrop_iterations > 10000)
+            return v2f__fail(V2F_E_INVALID_ARG, "dataset recipe: "
+                             "attrop_iterations %d; use 1..10000",
+                             (int)r->attrop_iterations);
+        if (r->attrop_max_retries < 0 || r->attrop_max_retries > 10000)
+            return v2f__fail(V2F_E_INVALID_ARG, "dataset recipe: "
+                             "attrop_max_retries %d; use 0..10000",
+                             (int)r->attrop_max_retries);
+        if (r->attrop_yaw_count < 0 || r->attrop_yaw_count > V2F_DS_MAX_IMAGES
+            || (r->attrop_yaw_count > 0 && !r->attrop_yaw))
+            return v2f__fail(V2F_E_INVALID_ARG, "dataset recipe: "
+                             "attrop_yaw_count %d with attrop_yaw %s; use "
+                             "0..%d values", (int)r->attrop_yaw_count,
+                             r->attrop_yaw ? "set" : "NULL",
+                             V2F_DS_MAX_IMAGES);
+        for (k = 0; k < r->attrop_yaw_count; k++)
+            if (!isfinite(r->attrop_yaw[k]) || r->attrop_yaw[k] < 0.0f)
+                return v2f__fail(V2F_E_INVALID_ARG, "dataset recipe: "
+                                 "attrop_yaw[%d] = %g; use |yaw| degrees "
+                                 ">= 0", (int)k, r->attrop_yaw[k]);
+        if (r->attrop_yaw_count > 0) {
+            dst->attrop_yaw = malloc((size_t)r->attrop_yaw_count
+                                     * sizeof(float));
+            if (!dst->attrop_yaw)
+                return v2f__fail(V2F_E_NO_MEMORY, "out of memory");
+            memcpy(dst->attrop_yaw, r->attrop_yaw,
+                   (size_t)r->attrop_yaw_count * sizeof(float));
+        }
+        dst->attrop_images = r->attrop_images;
+        dst->attrop_quality = r->attrop_quality;
+        dst->attrop_yaw_count = r->attrop_yaw_count;
+        dst->attrop_iterations = r->attrop_iterations;
+        dst->attrop_max_retries = r->attrop_max_retries;
+    }
+    if (r->pose_order != V2F_DATASET_POSE_CYCLE
+        && r->pose_order != V2F_DATASET_POSE_SAMPLE)
+        return v2f__fail(V2F_E_INVALID_ARG, "dataset recipe: pose_order %d; "
+                         "use V2F_DATASET_POSE_CYCLE or _SAMPLE",
+                         (int)r->pose_order);
+    if (r->pose_landmark_count < 0
+        || (r->pose_landmark_count > 0 && !r->pose_landmarks))
+        return bad("pose_landmark_count < 0, or > 0 with pose_landmarks "
+                   "NULL");
+    if (r->pose_images > 0) {
+        dst->pose_order = r->pose_order;
+        if (r->pose_landmark_count > 0)
+            return load_landmarks(dst, r->pose_landmarks,
+                                  r->pose_landmark_count);
+    }
+    return V2F_OK;
 }
 
 v2f_status v2f__ds_recipe_copy(v2f__ds_recipe *dst,
@@ -74,16 +247,18 @@ v2f_status v2f__ds_recipe_copy(v2f__ds_recipe *dst,
         return bad("no identities file");
     if (!r.out_dir || !*r.out_dir)
         return bad("no output folder");
-    if (r.perturb_images < 0 || r.pose_images < 0)
+    if (r.perturb_images < 0 || r.pose_images < 0 || r.attrop_images < 0)
         return v2f__fail(V2F_E_INVALID_ARG, "dataset recipe: perturb_images "
-                         "%d and pose_images %d must be >= 0",
-                         (int)r.perturb_images, (int)r.pose_images);
-    if (r.perturb_images + r.pose_images < 1
-        || r.perturb_images + r.pose_images > V2F_DS_MAX_IMAGES)
-        return v2f__fail(V2F_E_INVALID_ARG, "dataset recipe: %d images per "
-                         "identity; use 1..%d",
-                         (int)(r.perturb_images + r.pose_images),
-                         V2F_DS_MAX_IMAGES);
+                         "%d, pose_images %d and attrop_images %d must be "
+                         ">= 0", (int)r.perturb_images, (int)r.pose_images,
+                         (int)r.attrop_images);
+    if ((int64_t)r.perturb_images + r.pose_images + r.attrop_images < 1
+        || (int64_t)r.perturb_images + r.pose_images + r.attrop_images
+               > V2F_DS_MAX_IMAGES)
+        return v2f__fail(V2F_E_INVALID_ARG, "dataset recipe: %lld images "
+                         "per identity; use 1..%d",
+                         (long long)r.perturb_images + r.pose_images
+                             + r.attrop_images, V2F_DS_MAX_IMAGES);
     if (r.eps && r.eps_count > 0) {
         if (r.eps_count > V2F_DS_MAX_EPS)
             return v2f__fail(V2F_E_INVALID_ARG, "dataset recipe: %d eps "
@@ -123,19 +298,31 @@ v2f_status v2f__ds_recipe_copy(v2f__ds_recipe *dst,
     if (r.batch_size < 0 || r.batch_size > 4096)
         return v2f__fail(V2F_E_INVALID_ARG, "dataset recipe: batch_size %d; "
                          "use 1..4096 (0: 16)", (int)r.batch_size);
-    if (r.pose_images > 0) {
-        if (!r.pose_points || r.pose_templates < 1)
+    st = copy_v02(dst, &r);
+    if (st != V2F_OK) {
+        v2f__ds_recipe_free(dst);
+        return st;
+    }
+    if (r.pose_images > 0 && (r.pose_templates > 0 || !r.pose_landmarks
+                              || r.pose_landmark_count < 1)) {
+        if (!r.pose_points || r.pose_templates < 1) {
+            v2f__ds_recipe_free(dst);
             return bad("pose_images > 0 needs pose_points and "
-                       "pose_templates >= 1");
+                       "pose_templates >= 1, or pose_landmarks");
+        }
         npts = (size_t)r.pose_templates * 10;
         for (k = 0; k < npts; k++)
-            if (!isfinite(r.pose_points[k]))
+            if (!isfinite(r.pose_points[k])) {
+                v2f__ds_recipe_free(dst);
                 return v2f__fail(V2F_E_INVALID_ARG, "dataset recipe: pose "
                                  "template %zu has a non-finite value",
                                  k / 10);
+            }
         dst->pose_points = malloc(npts * sizeof(float));
-        if (!dst->pose_points)
+        if (!dst->pose_points) {
+            v2f__ds_recipe_free(dst);
             return v2f__fail(V2F_E_NO_MEMORY, "out of memory");
+        }
         memcpy(dst->pose_points, r.pose_points, npts * sizeof(float));
         dst->pose_templates = r.pose_templates;
     }
@@ -205,6 +392,54 @@ static void put(buf *b, const char *fmt, ...)
     }
 }
 
+/* The 0.2 settings, each only when it is not the 0.1 behaviour, so a
+ * recipe without them keeps the text (and digest) of 0.1. Measurement is
+ * in the digest although it does not change a pixel: a manifest has a
+ * measured value for every image or for none, so a restart may not switch
+ * it (and a filter decides which images exist). */
+static void put_v02(buf *b, const v2f__ds_recipe *r)
+{
+    char num[32];
+    int32_t k;
+    if (r->pose_images > 0 && r->pose_landmark_images > 0)
+        put(b, "pose_landmark_images = %d\npose_landmarks_fnv1a64 = "
+            "%016llx\n", (int)r->pose_landmark_images,
+            (unsigned long long)v2f__fnv1a(
+                V2F_FNV_INIT, r->pose_landmarks,
+                (size_t)r->pose_landmark_images * V2F_IMAGE_BYTES));
+    if (r->pose_images > 0 && r->pose_order == V2F_DATASET_POSE_SAMPLE)
+        put(b, "pose_order = sample\n");
+    if (r->attrop_images > 0) {
+        put(b, "attrop_images = %d\n", (int)r->attrop_images);
+        v2f__fmt_float(num, sizeof num, r->attrop_quality);
+        put(b, "attrop_quality = %s\n", num);
+        put(b, "attrop_yaw = ");
+        for (k = 0; k < r->attrop_yaw_count; k++) {
+            v2f__fmt_float(num, sizeof num, r->attrop_yaw[k]);
+            put(b, "%s%s", k ? "," : "", num);
+        }
+        put(b, "%s\n", r->attrop_yaw_count ? "" : "none");
+        put(b, "attrop_iterations = %d\n", (int)r->attrop_iterations);
+        put(b, "attrop_max_retries = %d\n", (int)r->attrop_max_retries);
+    }
+    if (r->measure)
+        put(b, "measure = %s%s%s%s%s\n",
+            r->measure & V2F_DATASET_MEASURE_SIMILARITY ? "similarity" : "",
+            (r->measure & V2F_DATASET_MEASURE_SIMILARITY)
+                    && (r->measure & 6u) ? "," : "",
+            r->measure & V2F_DATASET_MEASURE_QUALITY ? "quality" : "",
+            (r->measure & V2F_DATASET_MEASURE_QUALITY)
+                    && (r->measure & V2F_DATASET_MEASURE_YAW) ? "," : "",
+            r->measure & V2F_DATASET_MEASURE_YAW ? "yaw" : "");
+    if (r->filter != V2F_DATASET_FILTER_NONE) {
+        v2f__fmt_float(num, sizeof num, r->filter_threshold);
+        put(b, "filter = %s\nfilter_threshold = %s\n"
+            "filter_max_attempts = %d\n",
+            r->filter == V2F_DATASET_FILTER_DROP ? "drop" : "regenerate",
+            num, (int)r->filter_max_attempts);
+    }
+}
+
 v2f_status v2f__ds_recipe_text(const v2f__ds_recipe *r, uint64_t num_ids,
                                uint64_t ids_hash, char **out)
 {
@@ -237,6 +472,7 @@ v2f_status v2f__ds_recipe_text(const v2f__ds_recipe *r, uint64_t num_ids,
         put(&b, "pose_templates = %d\n", (int)r->pose_templates);
         put(&b, "pose_points_fnv1a64 = %016llx\n", (unsigned long long)h);
     }
+    put_v02(&b, r);
     put(&b, "image_format = %s\n", v2f__ds_ext(r->format));
     if (r->format == V2F_DATASET_JPEG)
         put(&b, "jpeg_quality = %d\n", (int)r->jpeg_quality);
@@ -317,6 +553,25 @@ static v2f_status refuse(const char *path, const char *ours,
                                  "the one in %s: %s is %s now, %s there; "
                                  "use the original recipe or a new output "
                                  "folder", path, key, a, b);
+        }
+        line = end ? end + 1 : NULL;
+    }
+    /* A setting there that is off now (0.2 keys are written only when
+     * on). */
+    for (line = theirs; line && *line;) {
+        const char *eq = strstr(line, " = ");
+        const char *end = strchr(line, '\n');
+        size_t kl = eq ? (size_t)(eq - line) : 0;
+        if (line[0] != '#' && eq && (!end || eq < end) && kl < sizeof key) {
+            memcpy(key, line, kl);
+            key[kl] = '\0';
+            if (strcmp(key, "digest") != 0 && !kv_get(ours, key, a, sizeof a)) {
+                kv_get(theirs, key, b, sizeof b);
+                return v2f__fail(V2F_E_INVALID_ARG, "recipe differs from "
+                                 "the one in %s: %s is off now, %s there; "
+                                 "use the original recipe or a new output "
+                                 "folder", path, key, b);
+            }
         }
         line = end ? end + 1 : NULL;
     }
@@ -427,7 +682,10 @@ v2f_status v2f__ds_recipe_load(const char *out_dir, v2f__ds_layout *l)
         || (per = strtoull(val, &end, 10), *end != '\0')
         || !kv_get(text, "pose_images", val, sizeof val)
         || (pose = strtoull(val, &end, 10), *end != '\0')
-        || per + pose < 1 || per + pose > V2F_DS_MAX_IMAGES
+        /* each bounded first: a huge value would wrap per + pose into
+         * range (strtoull saturates; found by fuzzing) */
+        || per > V2F_DS_MAX_IMAGES || pose > V2F_DS_MAX_IMAGES - per
+        || per + pose < 1
         || !kv_get(text, "seed", val, sizeof val)
         || (l->seed = strtoull(val, &end, 10), *end != '\0')
         || !kv_get(text, "image_format", val, sizeof val)
@@ -439,8 +697,42 @@ v2f_status v2f__ds_recipe_load(const char *out_dir, v2f__ds_layout *l)
     }
     l->num_ids = ids;
     l->perturb_images = (uint32_t)per;
+    l->pose_images = (uint32_t)pose;
     l->per_id = (uint32_t)(per + pose);
     l->format = strcmp(val, "jpg") == 0 ? V2F_DATASET_JPEG : V2F_DATASET_PNG;
+    /* 0.2 keys: absent means off. */
+    if (kv_get(text, "attrop_images", val, sizeof val)) {
+        unsigned long long at = strtoull(val, &end, 10);
+        if (*end != '\0' || at > V2F_DS_MAX_IMAGES - l->per_id) {
+            st = v2f__fail(V2F_E_FORMAT, "%s: bad attrop_images '%s'", path,
+                           val);
+            goto done;
+        }
+        l->attrop_images = (uint32_t)at;
+        l->per_id += (uint32_t)at;
+    }
+    if (kv_get(text, "filter", val, sizeof val)) {
+        unsigned long long ma = 0;
+        l->filter = strcmp(val, "drop") == 0 ? V2F_DATASET_FILTER_DROP
+                    : strcmp(val, "regenerate") == 0
+                        ? V2F_DATASET_FILTER_REGENERATE : -1;
+        if (l->filter < 0 || !kv_get(text, "filter_max_attempts", val,
+                                     sizeof val)
+            || (ma = strtoull(val, &end, 10), *end != '\0') || ma < 1
+            || ma > V2F_DS_MAX_ATTEMPTS) {
+            st = v2f__fail(V2F_E_FORMAT, "%s: bad filter or "
+                           "filter_max_attempts", path);
+            goto done;
+        }
+        l->max_attempts = (uint32_t)ma;
+    } else {
+        l->max_attempts = 1;
+    }
+    if (kv_get(text, "measure", val, sizeof val)) {
+        l->measure = (strstr(val, "similarity") ? 1u : 0u)
+                     | (strstr(val, "quality") ? 2u : 0u)
+                     | (strstr(val, "yaw") ? 4u : 0u);
+    }
 done:
     free(canon);
     free(text);

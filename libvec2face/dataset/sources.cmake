@@ -5,4 +5,9 @@ set(V2F_DATASET_SOURCES
   libvec2face/dataset/manifest.c
   libvec2face/dataset/job.c
   libvec2face/dataset/verify.c
+  libvec2face/dataset/report.c
+  libvec2face/dataset/report_json.c
+  libvec2face/dataset/report_html.c
+  libvec2face/dataset/report_sheet.c
+  libvec2face/dataset/report_dropped.c
 )

@@ -3,6 +3,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include <dirent.h>
 #include <errno.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +16,7 @@ typedef struct vstate {
     const char *out;
     v2f__ds_layout l;
     uint32_t *row;          /* per image: 0 = no row, else a hash | 1 */
+    uint8_t *dropped;       /* per image: its row says dropped */
     v2f_dataset_report rep;
     const char *part;       /* manifest part being read */
 } vstate;
@@ -33,6 +35,15 @@ static void problem(vstate *v, const char *fmt, ...)
         vsnprintf(v->rep.first_problem, sizeof v->rep.first_problem, fmt, ap);
         va_end(ap);
     }
+}
+
+static int source_of(const v2f__ds_layout *l, uint32_t j)
+{
+    if (j < l->perturb_images)
+        return V2F_DS_PERTURB;
+    if (j < l->perturb_images + l->pose_images)
+        return V2F_DS_POSE;
+    return V2F_DS_ATTROP;
 }
 
 static v2f_status on_row(void *user, const v2f__ds_row *r)
@@ -56,12 +67,31 @@ static v2f_status on_row(void *user, const v2f__ds_row *r)
                 r->file, want);
         return V2F_OK;
     }
-    if (r->pose != (r->image >= v->l.perturb_images) || r->seed != v->l.seed) {
+    if (r->source != source_of(&v->l, r->image) || r->seed != v->l.seed) {
         problem(v, "%s line %zu: source or seed of %s do not match the "
                 "recipe", v->part, r->line, r->file);
         return V2F_OK;
     }
-    h = (uint32_t)v2f__fnv1a(V2F_FNV_INIT, &r->eps, sizeof r->eps) | 1u;
+    if ((r->dropped && !v->l.filter) || r->attempt >= v->l.max_attempts) {
+        problem(v, "%s line %zu: %s is %s at attempt %u; the recipe %s",
+                v->part, r->line, r->file, r->dropped ? "dropped" : "kept",
+                r->attempt, v->l.filter ? "allows fewer attempts"
+                                        : "has no filter");
+        return V2F_OK;
+    }
+    if (((v->l.measure & V2F_DATASET_MEASURE_SIMILARITY)
+         && isnan(r->similarity))
+        || ((v->l.measure & V2F_DATASET_MEASURE_QUALITY) && isnan(r->quality))
+        || ((v->l.measure & V2F_DATASET_MEASURE_YAW) && isnan(r->yaw))) {
+        problem(v, "%s line %zu: %s lacks a measurement the recipe asks "
+                "for", v->part, r->line, r->file);
+        return V2F_OK;
+    }
+    /* What makes two rows the same image: eps, attempt and status (the
+     * measurements may round differently in another batch shape). */
+    h = (uint32_t)v2f__fnv1a(V2F_FNV_INIT, &r->eps, sizeof r->eps);
+    h = (uint32_t)v2f__fnv1a(h, &r->attempt, sizeof r->attempt);
+    h = (uint32_t)v2f__fnv1a(h, &r->dropped, sizeof r->dropped) | 1u;
     k = r->identity * v->l.per_id + r->image;
     if (v->row[k] && v->row[k] != h) {
         problem(v, "%s line %zu: a second, different row for %s", v->part,
@@ -71,6 +101,7 @@ static v2f_status on_row(void *user, const v2f__ds_row *r)
     if (!v->row[k])
         v->rep.manifest_rows++;
     v->row[k] = h;
+    v->dropped[k] = (uint8_t)(r->dropped != 0);
     return V2F_OK;
 }
 
@@ -114,7 +145,8 @@ static v2f_status read_manifests(vstate *v)
         }
         v->part = path;
         v->rep.manifest_parts++;
-        st = v2f__ds_manifest_read(path, on_row, v, &valid, &torn, &missing);
+        st = v2f__ds_manifest_read(path, on_row, v, &valid, &torn, &missing,
+                                   NULL);
         if (st != V2F_OK)
             problem(v, "%s", v2f_last_error());
         else if (torn)
@@ -158,6 +190,17 @@ static void check_identity(vstate *v, uint64_t id, char *path, size_t size,
         int ok = 1;
         v2f__ds_image_path(path, size, v->out, id, j,
                            v2f__ds_ext(v->l.format), &rel);
+        if (v->dropped[id * v->l.per_id + j]) {
+            /* Dropped by the filter: done, and must have no file. */
+            v->rep.images_dropped++;
+            if (stat(path, &sb) == 0) {
+                problem(v, "'%s' exists but its manifest row says dropped",
+                        path);
+                ok = 0;
+            }
+            good += (uint32_t)ok;
+            continue;
+        }
         if (stat(path, &sb) != 0) {
             v->rep.images_missing++;
             problem(v, "missing image '%s'", path);
@@ -224,9 +267,10 @@ v2f_status v2f_dataset_verify(const char *out_dir, v2f_dataset_report *report)
     v.rep.images_expected = n;
     size = len + 64;
     v.row = calloc(n ? n : 1, sizeof *v.row);
+    v.dropped = calloc(n ? n : 1, 1);
     rgb = malloc(V2F_IMAGE_BYTES);
     path = malloc(size);
-    if (!v.row || !rgb || !path) {
+    if (!v.row || !v.dropped || !rgb || !path) {
         st = v2f__fail(V2F_E_NO_MEMORY, "out of memory");
         goto done;
     }
@@ -251,6 +295,7 @@ report:
     }
 done:
     free(v.row);
+    free(v.dropped);
     free(rgb);
     free(path);
     free(out);

@@ -42,11 +42,22 @@ v2f_status v2f_identity_centres_from_features(
         return v2f__fail(V2F_E_INVALID_ARG, "v2f_identity_centres_from_"
                          "features: n (%zu), dim (%zu) and num_ids (%zu) "
                          "must be > 0", n, dim, num_ids);
-    v2f__mul(v2f__mul(n, dim, &ok), sizeof(float), &ok);
-    v2f__mul(v2f__mul(num_ids, dim, &ok), sizeof(double), &ok);
+    {
+        int ok2 = 1;   /* each v2f__mul sets its flag afresh */
+        v2f__mul(v2f__mul(n, dim, &ok), sizeof(float), &ok);
+        v2f__mul(v2f__mul(num_ids, dim, &ok2), sizeof(double), &ok2);
+        ok = ok && ok2;
+    }
     if (!ok)
         return v2f__fail(V2F_E_OVERFLOW, "v2f_identity_centres_from_features:"
                          " sizes too large");
+    /* Per-identity sums (double) and counts. */
+    st = v2f__check_memory_cap(v2f__default_memory_limit(),
+                               v2f__sat_add((uint64_t)num_ids * dim * sizeof(double),
+                                            (uint64_t)num_ids * sizeof(uint64_t)),
+                               "v2f_identity_centres_from_features", "fewer identities");
+    if (st != V2F_OK)
+        return st;
     bad = v2f__first_nonfinite(features, n, dim);
     if (bad != (size_t)-1)
         return v2f__fail(V2F_E_INVALID_ARG, "v2f_identity_centres_from_"
@@ -148,6 +159,16 @@ v2f_status v2f_separability(const float *vectors, size_t n, size_t dim,
     if (!ok)
         return v2f__fail(V2F_E_OVERFLOW, "v2f_separability: %zu x %zu is too "
                          "large", n, dim);
+    {
+        /* Unit copies and their packed panels: 2 n dim floats (v2f__mul
+         * saturates, so an absurd size is simply over the cap). */
+        size_t b = v2f__mul(v2f__mul(n, dim, &ok), 2 * sizeof(float), &ok);
+        st = v2f__check_memory_cap(v2f__default_memory_limit(),
+                                   v2f__sat_add(b, n * sizeof(float)),
+                                   "v2f_separability", "fewer vectors per call");
+        if (st != V2F_OK)
+            return st;
+    }
     st = v2f__pool_new(o.threads, &pool);
     if (st != V2F_OK)
         return st;

@@ -52,11 +52,22 @@ v2f_status v2f_perturb(const float *vectors, size_t n,
     if (per > 1 && out == vectors)
         return v2f__fail(V2F_E_INVALID_ARG, "v2f_perturb: out may alias "
                          "vectors only with images_per_vector 1");
-    rows = v2f__mul(n, per, &ok);
-    v2f__mul(v2f__mul(rows, dim, &ok), sizeof(float), &ok);
+    {
+        /* Each v2f__mul resets its flag: keep every one. */
+        int ok2 = 1, ok3 = 1;
+        rows = v2f__mul(n, per, &ok);
+        v2f__mul(v2f__mul(rows, dim, &ok2), sizeof(float), &ok3);
+        ok = ok && ok2 && ok3;
+    }
     if (!ok)
         return v2f__fail(V2F_E_OVERFLOW, "v2f_perturb: %zu x %zu vectors of "
                          "%zu floats is too large", n, per, dim);
+    if (o.eps_count < 0 || o.eps_count > MAX_EPS)
+        return v2f__fail(V2F_E_INVALID_ARG, "v2f_perturb: eps_count %d is "
+                         "outside 0..%d", (int)o.eps_count, MAX_EPS);
+    if (o.eps_count > 0 && !o.eps)
+        return v2f__fail(V2F_E_INVALID_ARG, "v2f_perturb: eps_count %d "
+                         "with eps NULL", (int)o.eps_count);
     if (o.eps && o.eps_count > 0) {
         eps = o.eps;
         shares = o.eps_shares;

@@ -161,6 +161,15 @@ v2f_status v2f_sampler_fit(const float *centres, size_t n, size_t dim,
                          "and cannot be sampled as is; set "
                          "v2f_sampler_fit_opts.shrinkage > 0 (e.g. 0.1) or "
                          "give more than %zu centres", n, dim, n - 1, dim, dim);
+    {
+        /* The scatter matrix (double) and the float covariance and factor. */
+        size_t dd = v2f__mul(dim, dim, &ok);
+        size_t need = v2f__mul(dd, sizeof(double) + 2 * sizeof(float), &ok);
+        st = v2f__check_memory_cap(v2f__default_memory_limit(), ok ? need : UINT64_MAX,
+                                   "v2f_sampler_fit", "a smaller dim");
+        if (st != V2F_OK)
+            return st;
+    }
     bad = v2f__first_nonfinite(centres, n, dim);
     if (bad != (size_t)-1)
         return v2f__fail(V2F_E_INVALID_ARG, "v2f_sampler_fit: centre %zu has "
@@ -503,6 +512,20 @@ v2f_status v2f_sample_identities(const v2f_sampler *s, size_t n,
     if (o.exclude_rows > SIZE_MAX / (d * sizeof(float)))
         return v2f__fail(V2F_E_OVERFLOW, "v2f_sample_identities: exclusion "
                          "set too large");
+    {
+        /* Packed kept and exclusion sets plus the candidate blocks. */
+        uint64_t bb = o.block_size > 0 ? (o.block_size > 4096 ? 4096 : (uint64_t)o.block_size)
+                                       : 256;
+        uint64_t rows = (uint64_t)n + o.exclude_rows + 3 * bb;
+        uint64_t need = rows < n || rows > UINT64_MAX / (d * sizeof(float))
+                            ? UINT64_MAX
+                            : v2f__sat_add(rows * d * sizeof(float), bb * bb * sizeof(float));
+        st = v2f__check_memory_cap(v2f__default_memory_limit(), need,
+                                   "v2f_sample_identities", "sample fewer vectors per call "
+                                   "(resume_kept continues a run)");
+        if (st != V2F_OK)
+            return st;
+    }
     B = o.block_size > 0 ? (size_t)o.block_size : 256;
     if (B > 4096)
         B = 4096;

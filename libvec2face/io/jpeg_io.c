@@ -1,8 +1,8 @@
 /* JPEG decode/encode with the libjpeg(-turbo) 6b/62 API. libjpeg's default
  * error_exit calls exit(); ours formats the message and longjmps back to
  * the setjmp in read_jpeg/write_jpeg. Warnings go to v2f__log, except a
- * premature end of file, which libjpeg would paper over with grey pixels
- * and which we treat as an error. */
+ * premature end of file or of the scan data, which libjpeg would paper
+ * over with grey pixels and which we treat as an error. */
 #include <setjmp.h>
 #include <stdio.h>   /* before jpeglib.h, which uses FILE */
 #include <stdlib.h>
@@ -40,7 +40,10 @@ static void on_emit_message(j_common_ptr cinfo, int level)
     char buf[JMSG_LENGTH_MAX];
     if (level >= 0)
         return;   /* trace messages */
-    if (c->pub.msg_code == JWRN_JPEG_EOF) {
+    /* A marker inside the scan data (e.g. EOI right after a few bytes) is
+     * the same damage as an early end of file: libjpeg would fill the rest
+     * of the canvas, up to 16384x16384, from nothing (found by fuzzing). */
+    if (c->pub.msg_code == JWRN_JPEG_EOF || c->pub.msg_code == JWRN_HIT_MARKER) {
         c->pub.format_message(cinfo, c->msg);
         longjmp(c->jump, 1);
     }

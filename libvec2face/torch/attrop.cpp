@@ -8,6 +8,21 @@
 
 #include "attrop_shim.h"
 #include "shim_internal.hpp"
+#include <torch/csrc/jit/python/update_graph_executor_opt.h>
+
+/* AttrOP runs the unfrozen `plain` modules with autograd. The JIT's
+ * profiling executor re-plans such a graph after its first runs, and the
+ * new plan rounded the gradients differently from the third call on, so a
+ * process's third AttrOP image differed (by 1/255) from the same image made
+ * first in another shard. Without run-time optimisation (a thread-local
+ * switch, hence set per call and restored after) every call computes the
+ * same way. Not used for
+ * the frozen inference modules: their graphs need the executor's inlining. */
+struct NoExecutorReplanning {
+    bool was = torch::jit::getGraphExecutorOptimize();
+    NoExecutorReplanning() { torch::jit::setGraphExecutorOptimize(false); }
+    ~NoExecutorReplanning() { torch::jit::setGraphExecutorOptimize(was); }
+};
 
 struct v2f_shim_attrop {
     torch::jit::Module gen, id_net, quality_net, pose_net;
@@ -48,6 +63,7 @@ v2f_status v2f_shim_attrop_new(const v2f_shim_attrop_nets *nets, const float *ve
                                const v2f_shim_attrop_params *params, v2f_shim_attrop **out) {
     *out = nullptr;
     SHIM_TRY
+    NoExecutorReplanning same_plan_every_call;
     auto h = std::make_unique<v2f_shim_attrop>();
     h->device = nets->generator->device;
     h->n = (int64_t)n;
@@ -83,6 +99,7 @@ void v2f_shim_attrop_free(v2f_shim_attrop *h) { delete h; }
 v2f_status v2f_shim_attrop_step(v2f_shim_attrop *h, const uint8_t *dropped,
                                 const uint8_t *masked, v2f_shim_attrop_losses *losses) {
     SHIM_TRY
+    NoExecutorReplanning same_plan_every_call;
     torch::AutoGradMode grad_on(true);
     const torch::Device &dev = h->device;
     c10::IValue cond;
@@ -139,6 +156,7 @@ v2f_status v2f_shim_attrop_step(v2f_shim_attrop *h, const uint8_t *dropped,
 
 v2f_status v2f_shim_attrop_vectors(const v2f_shim_attrop *h, float *out) {
     SHIM_TRY
+    NoExecutorReplanning same_plan_every_call;
     to_host(h->x, out);
     return V2F_OK;
     SHIM_CATCH("attrop vectors")
@@ -146,6 +164,7 @@ v2f_status v2f_shim_attrop_vectors(const v2f_shim_attrop *h, float *out) {
 
 v2f_status v2f_shim_attrop_gradient(const v2f_shim_attrop *h, float *out) {
     SHIM_TRY
+    NoExecutorReplanning same_plan_every_call;
     if (!h->last_grad.defined())
         throw ShimError(V2F_E_INVALID_ARG, "no step has been taken yet: there is no gradient");
     to_host(h->last_grad, out);

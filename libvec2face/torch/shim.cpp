@@ -2,6 +2,13 @@
 // entry is one try/catch barrier; no C++ type or exception crosses it.
 #include "shim_internal.hpp"
 
+#include <torch/csrc/jit/ir/constants.h>
+#include <torch/csrc/jit/ir/ir.h>
+#include <torch/csrc/jit/passes/dead_code_elimination.h>
+#include <torch/csrc/jit/passes/freeze_module.h>
+#include <torch/csrc/jit/runtime/graph_iterator.h>
+
+#include <cpuid.h>
 #include <cstring>
 #include <new>
 #include <string>
@@ -115,6 +122,82 @@ void probe(torch::jit::Module &m, int32_t part, const torch::Device &dev, const 
     }
 }
 
+// Debian's libtorch sends float32 aten::linear (and the aten::matmul that
+// optimize_for_inference turns it into) to libblas.so.3, which is the
+// reference BLAS unless the user switched the alternative: ~4 GFLOP/s here
+// against ~300 through oneDNN with a prepacked weight. So, on the frozen
+// graph, before optimize_for_inference: every aten::linear whose weight is
+// a constant becomes to_mkldnn -> mkldnn_linear(prepacked weight) ->
+// to_dense. The weight is reordered once, here; the activations are
+// converted per call (a copy, small next to the GEMM). Returns the count.
+int linear_to_onednn(std::shared_ptr<torch::jit::Graph> g) {
+    using namespace torch::jit;
+    std::vector<Node *> linears;
+    for (DepthFirstGraphNodeIterator it(g); Node *n = it.next();)
+        if (n->kind() == aten::linear) linears.push_back(n);
+    int done = 0;
+    for (Node *n : linears) {
+        c10::optional<c10::IValue> w = toIValue(n->input(1));
+        if (!w || !w->isTensor()) continue;
+        at::Tensor wt = w->toTensor();
+        if (!wt.device().is_cpu() || wt.dim() != 2 || wt.layout() != c10::kStrided ||
+            (wt.scalar_type() != at::kFloat && wt.scalar_type() != at::kBFloat16))
+            continue;
+        WithInsertPoint guard(n);
+        // insertConstant refuses oneDNN tensors; a constant node holds one
+        // (as the frozen-graph oneDNN pass of libtorch does for conv).
+        at::Tensor packed = wt.contiguous().to_mkldnn();
+        Node *c = g->create(prim::Constant);
+        c->t_(attr::value, packed);
+        c->output()->inferTypeFrom(packed);
+        g->insertNode(c);
+        Value *wm = c->output();
+        Value *xm = g->insert(aten::to_mkldnn, {n->input(0)});
+        Value *ym = g->insert(aten::mkldnn_linear, {xm, wm, n->input(2)});
+        Value *y = g->insert(aten::to_dense, {ym});
+        y->setType(n->output()->type());
+        n->output()->replaceAllUsesWith(y);
+        n->destroy();
+        done++;
+    }
+    EliminateDeadCode(g);
+    return done;
+}
+
+// bfloat16 on the CPU is only worth it with native instructions
+// (AVX512-BF16 or AMX-BF16); elsewhere oneDNN emulates it, slower than
+// float32.
+bool cpu_has_native_bf16() {
+    unsigned a = 0, b = 0, c = 0, d = 0;
+    if (!__get_cpuid_count(7, 0, &a, &b, &c, &d)) return false;
+    const bool amx_bf16 = (d >> 22) & 1u;
+    const unsigned max_sub = a;
+    bool avx512_bf16 = false;
+    if (max_sub >= 1 && __get_cpuid_count(7, 1, &a, &b, &c, &d)) avx512_bf16 = (a >> 5) & 1u;
+    return (avx512_bf16 && __builtin_cpu_supports("avx512bw")) || amx_bf16;
+}
+
+bool is_generator_part(int32_t part) {
+    return part == V2F_PART_GENERATOR || part == V2F_PART_POSE_GENERATOR;
+}
+
+// The inference copy: the module as loaded, or for bfloat16 generators a
+// deep copy cast to bfloat16 (the plain copy stays float32 for AttrOP);
+// then frozen, its Linear layers routed to oneDNN on the CPU, and
+// optimised. Freezing is done here, not in the exporter: frozen and
+// optimised modules do not load back.
+torch::jit::Module inference_copy(const torch::jit::Module &m, const torch::Device &dev,
+                                  torch::ScalarType dtype) {
+    torch::jit::Module src = m;
+    if (dtype != torch::kFloat32) {
+        src = m.deepcopy();
+        src.to(dtype);
+    }
+    torch::jit::Module frozen = torch::jit::freeze(src);
+    if (dev.is_cpu()) linear_to_onednn(frozen.get_method("forward").graph());
+    return torch::jit::optimize_for_inference(frozen);
+}
+
 // images: float [b][3][112][112] on the host -> the module's output, on the
 // host as contiguous float32. from_blob does not copy; .to() does.
 torch::Tensor forward_images(const v2f_shim_module *m, const float *images, int64_t b) {
@@ -156,8 +239,25 @@ int32_t v2f_shim_get_threads(void) {
     }
 }
 
+v2f_status v2f_shim_check_precision(const char *device, int32_t precision) {
+    SHIM_TRY
+    std::string d = device ? device : "cpu";
+    if (precision == V2F_PRECISION_FP32) return V2F_OK;
+    if (precision != V2F_PRECISION_BF16)
+        throw ShimError(V2F_E_UNSUPPORTED, "precision " + std::to_string(precision) +
+                                               ": expected V2F_PRECISION_FP32 (0) or "
+                                               "V2F_PRECISION_BF16 (1)");
+    if (parse_device(device).is_cpu() && !cpu_has_native_bf16())
+        throw ShimError(V2F_E_UNSUPPORTED,
+                        "precision bf16 on device '" + d + "': this CPU has neither "
+                        "AVX512-BF16 nor AMX-BF16 (emulated bfloat16 is slower than "
+                        "float32); use V2F_PRECISION_FP32");
+    return V2F_OK;
+    SHIM_CATCH("precision")
+}
+
 v2f_status v2f_shim_load(const char *path, int32_t part, const char *device,
-                         v2f_shim_module **out, v2f_part_info *info) {
+                         int32_t precision, v2f_shim_module **out, v2f_part_info *info) {
     *out = nullptr;
     std::string file = path;
     SHIM_TRY
@@ -174,11 +274,13 @@ v2f_status v2f_shim_load(const char *path, int32_t part, const char *device,
     m.to(dev);
     for (torch::Tensor p : m.parameters()) p.set_requires_grad(false);
     probe(m, part, dev, file);
-    // Freeze (parameters become constants, attributes are inlined), then
-    // optimise for inference: conv/linear fusion and oneDNN layouts on CPU.
-    // Done here, not in the exporter: optimised modules do not load back.
-    torch::jit::Module frozen = torch::jit::optimize_for_inference(m);
-    auto *sm = new v2f_shim_module{std::move(frozen), m, dev, part};
+    // Only the generators run in bfloat16: the image networks are small
+    // next to them and feed losses and filters that want float32.
+    torch::ScalarType dtype = precision == V2F_PRECISION_BF16 && is_generator_part(part)
+                                  ? torch::kBFloat16
+                                  : torch::kFloat32;
+    torch::jit::Module inference = inference_copy(m, dev, dtype);
+    auto *sm = new v2f_shim_module{std::move(inference), m, dev, part, dtype};
     *out = sm;
     return V2F_OK;
     SHIM_CATCH(file.c_str())
@@ -194,15 +296,17 @@ v2f_status v2f_shim_generate(const v2f_shim_module *m, const float *vectors,
     const int64_t b = (int64_t)n;
     auto cpu_f = torch::TensorOptions().dtype(torch::kFloat32);
     auto cpu_u8 = torch::TensorOptions().dtype(torch::kUInt8);
-    // from_blob does not copy; .to() copies (and moves to the device).
-    torch::Tensor v = torch::from_blob((void *)vectors, {b, V2F_VECTOR_DIM}, cpu_f).to(m->device);
+    // from_blob does not copy; .to() copies (and moves to the device, and
+    // casts to the module's precision: float32 in and out at the API).
+    torch::Tensor v = torch::from_blob((void *)vectors, {b, V2F_VECTOR_DIM}, cpu_f)
+                          .to(m->device, m->dtype);
     torch::Tensor d = torch::from_blob((void *)dropped, {b, V2F_NUM_TOKENS}, cpu_u8)
                           .to(m->device, torch::kBool);
     torch::Tensor k = torch::from_blob((void *)masked, {b, V2F_NUM_TOKENS}, cpu_u8)
                           .to(m->device, torch::kBool);
     c10::IValue c;
     if (cond)
-        c = torch::from_blob((void *)cond, {b, 1, V2F_COND_DIM}, cpu_f).to(m->device);
+        c = torch::from_blob((void *)cond, {b, 1, V2F_COND_DIM}, cpu_f).to(m->device, m->dtype);
     torch::jit::Module &mod = const_cast<torch::jit::Module &>(m->module);
     torch::Tensor img = mod.forward({v, d, k, c}).toTensor();
     if (img.sizes() != c10::IntArrayRef({b, 3, V2F_IMAGE_SIZE, V2F_IMAGE_SIZE}))

@@ -19,10 +19,15 @@ v2f_status v2f_shim_check_device(const char *device);
 v2f_status v2f_shim_set_threads(int32_t threads);
 int32_t v2f_shim_get_threads(void);
 
+/* Check a v2f_precision against the device (bf16 needs AVX512-BF16 or
+ * AMX-BF16 on the CPU). */
+v2f_status v2f_shim_check_precision(const char *device, int32_t precision);
+
 /* Load one part file, check its kind and metadata, fill `info`, move it to
- * `device`, freeze and optimise it for inference. */
+ * `device`, freeze and optimise it for inference (generators in
+ * `precision`; other parts and the autograd copy stay float32). */
 v2f_status v2f_shim_load(const char *path, int32_t part, const char *device,
-                         v2f_shim_module **out, v2f_part_info *info);
+                         int32_t precision, v2f_shim_module **out, v2f_part_info *info);
 void v2f_shim_free(v2f_shim_module *m);
 
 /* Generator: vectors [n][512], dropped/masked [n][49] bytes, cond

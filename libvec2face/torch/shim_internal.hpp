@@ -17,6 +17,7 @@ struct v2f_shim_module {
     torch::jit::Module plain;   // as loaded, parameters frozen: autograd (AttrOP)
     torch::Device device;
     int32_t part;
+    torch::ScalarType dtype;    // of `module`'s weights and inputs; `plain` is float32
 };
 
 namespace v2f_shim {

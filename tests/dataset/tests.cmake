@@ -6,3 +6,35 @@ add_test(NAME dataset_cli
           $<TARGET_FILE:vec2face_cli> ${V2F_TEST_MODELS}/tiny)
 set_tests_properties(dataset_cli PROPERTIES FIXTURES_REQUIRED models
                      TIMEOUT 300)
+
+# Recipe options (0.2): measured metrics checked against PyTorch on the
+# decoded PNGs, the identity-consistency filter (drop / regenerate, counts,
+# shards, resume), AttrOP images, sampled and landmark-image pose
+# templates, refused changes on restart.
+add_test(NAME dataset_recipe_options
+  COMMAND ${V2F_PYTHON} ${CMAKE_CURRENT_LIST_DIR}/test_recipe_options.py
+          $<TARGET_FILE:vec2face_cli> ${V2F_TEST_MODELS}/tiny)
+set_tests_properties(dataset_recipe_options PROPERTIES
+                     FIXTURES_REQUIRED models TIMEOUT 600)
+
+# sample-ids and centres against NumPy brute force, generate --recipe FILE
+# and generate --identities DIR (the Python binding computes the expected
+# features and raw sampler candidates).
+add_test(NAME dataset_cli_ids
+  COMMAND ${CMAKE_COMMAND} -E env PYTHONPATH=${V2F_PYPATH}
+          VEC2FACE_LIBRARY=$<TARGET_FILE:vec2face>
+          ${V2F_PYTHON} ${CMAKE_CURRENT_LIST_DIR}/test_cli_ids.py
+          $<TARGET_FILE:vec2face_cli> ${V2F_TEST_MODELS}/tiny)
+set_tests_properties(dataset_cli_ids PROPERTIES FIXTURES_REQUIRED models
+                     TIMEOUT 600)
+
+# `vec2face report`: every number of report.json recomputed by brute force
+# (features through the Python binding, float64 NumPy), the contact sheet
+# pixel by pixel, the HTML self-contained; incomplete, JPEG, one-identity
+# datasets, models lacking parts, usage errors.
+add_test(NAME dataset_report
+  COMMAND ${V2F_PYTHON} ${CMAKE_CURRENT_LIST_DIR}/test_report.py
+          $<TARGET_FILE:vec2face_cli> ${V2F_TEST_MODELS}/tiny
+          $<TARGET_FILE:vec2face>)
+set_tests_properties(dataset_report PROPERTIES FIXTURES_REQUIRED models
+                     TIMEOUT 300)

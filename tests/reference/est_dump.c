@@ -28,5 +28,7 @@ int main(int argc, char **argv)
     if (!f || fwrite(out, sizeof(float), (2 * 512 + 4) * n, f) != (2 * 512 + 4) * n) return 2;
     fclose(f);
     v2f_model_free(m);
+    free(rgb);
+    free(out);
     return 0;
 }

@@ -110,3 +110,26 @@ int cli_parse_eps(const char *s, float *eps, float *shares, int32_t cap,
     *have_shares = with != 0;
     return 1;
 }
+
+int cli_parse_floats(const char *s, float lo, float *out, int32_t cap,
+                     int32_t *count)
+{
+    char *copy, *item, *save = NULL;
+    int32_t n = 0;
+    int ok = 1;
+    if (!s || !*s || s[strlen(s) - 1] == ',')
+        return 0;
+    copy = strdup(s);
+    if (!copy)
+        return 0;
+    for (item = strtok_r(copy, ",", &save); item && ok;
+         item = strtok_r(NULL, ",", &save)) {
+        ok = n < cap && cli_parse_float(item, &out[n]) && out[n] >= lo;
+        n++;
+    }
+    free(copy);
+    if (!ok || n == 0)
+        return 0;
+    *count = n;
+    return 1;
+}

@@ -15,6 +15,9 @@ enum {
 
 int cmd_generate(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
+int cmd_report(int argc, char **argv);
+int cmd_sample_ids(int argc, char **argv);
+int cmd_centres(int argc, char **argv);
 
 /* args.c: strict number and list parsers (1 on success). */
 int cli_parse_u64(const char *s, uint64_t *out);
@@ -26,6 +29,9 @@ int cli_parse_shard(const char *s, uint32_t *k, uint32_t *n);
  * when shares were given (then for every value). */
 int cli_parse_eps(const char *s, float *eps, float *shares, int32_t cap,
                   int32_t *count, int *have_shares);
+/* "v1,v2,..." of finite numbers >= lo into out (at most cap). */
+int cli_parse_floats(const char *s, float lo, float *out, int32_t cap,
+                     int32_t *count);
 
 /* Print "vec2face <sub>: <message>" and a hint to --help; returns
  * CLI_USAGE. */
@@ -52,5 +58,43 @@ void cli_progress_end(cli_progress *p);
  * came. */
 void cli_catch_interrupt(void);
 int cli_interrupted(void);
+
+/* recipe_file.c: --recipe FILE (`key = value` lines, keys = long option
+ * names). Finds the option whose val is recipe_val in *argv (a getopt_long
+ * pass over a copy), and when present replaces argc and argv by argv[0], one
+ * "--key=value" per line of FILE, then the real arguments, so the caller's
+ * own parser checks the values and the command line overrides the file.
+ * Unknown keys and malformed lines are usage errors naming FILE:LINE. */
+struct option;
+int cli_recipe_expand(const char *sub, const char *shortopts,
+                      const struct option *opts, int recipe_val, int *argc,
+                      char ***argv);
+/* Before a usage error about the expanded argv[index]: when that entry
+ * came from the recipe file, print which line and key. */
+void cli_recipe_blame(int index);
+
+/* ref_identities.c: generate --identities DIR: the ArcFace identity
+ * vectors of reference images (one identity per image, or per subfolder:
+ * the mean) written to OUT/identities.npy (+ identities.txt names,
+ * identities.src fingerprint of DIR; reused when DIR is unchanged, refused
+ * when it changed). *ids_path receives OUT/identities.npy (malloc'ed). */
+typedef struct v2f_model v2f_model;
+int cli_ref_identities(const v2f_model *model, const char *dir,
+                       const char *out_dir, int quiet, char **ids_path);
+
+/* Sorted names of the entries of dir that do not start with '.' and are
+ * directories (want_dirs) or .png/.jpg/.jpeg files: the library's order. */
+typedef struct cli_names {
+    char **v;
+    size_t n;
+} cli_names;
+int cli_list_dir(const char *dir, int want_dirs, cli_names *out);
+void cli_names_free(cli_names *l);
+/* a + "/" + b, malloc'ed (NULL when out of memory). */
+char *cli_path_join(const char *a, const char *b);
+/* Write lines (one a line) to path via a temporary file and rename. */
+int cli_write_lines(const char *path, char *const *lines, size_t n);
+/* FNV-1a 64 of n bytes, continuing from h (start: 0xcbf29ce484222325). */
+uint64_t cli_fnv1a(uint64_t h, const void *data, size_t n);
 
 #endif

@@ -15,7 +15,7 @@ static const char help[] =
 "\n"
 "Generate a face dataset: for each identity vector (a row of FILE.npy,\n"
 "float32 [identities][512]) K images from perturbation and P images from\n"
-"pose control, written as OUT/<identity %%06d>/<image %%03d>.png|jpg with a\n"
+"pose control, written as OUT/<identity %06d>/<image %03d>.png|jpg with a\n"
 "manifest part OUT/manifest/part-<K>-of-<N>.csv and the recipe in\n"
 "OUT/recipe.txt. Running the same command again resumes: finished images\n"
 "are kept, missing ones are made. A different recipe, seed or identities\n"
@@ -29,6 +29,14 @@ static const char help[] =
 "  --model DIR         model directory (generator.pt; pose_generator.pt and\n"
 "                      pose_cond.pt for pose images)\n"
 "  --ids FILE.npy      identity vectors, float32 [identities][512]\n"
+"  --identities DIR    instead of --ids: reference face crops (aligned,\n"
+"                      112x112), one identity per image (its ArcFace\n"
+"                      feature) or per subfolder (the mean feature of its\n"
+"                      images); needs arcface.pt in --model. Written to\n"
+"                      OUT/identities.npy (+ identities.txt: the names in\n"
+"                      row order) and reused on restart while DIR is\n"
+"                      unchanged (OUT/identities.src fingerprints its\n"
+"                      names and bytes); a changed DIR is refused\n"
 "  --out DIR           output folder (created when missing)\n"
 "\n"
 "Recipe:\n"
@@ -39,11 +47,55 @@ static const char help[] =
 "  --pose-per-id P     pose images per identity (default 0)\n"
 "  --pose-points FILE  five-point templates, float32 .npy [templates][10]\n"
 "                      (x, y of left eye, right eye, nose, left and right\n"
-"                      mouth corner, 112x112 pixels), cycled by image\n"
+"                      mouth corner, 112x112 pixels); see --pose-order\n"
 "  --pose-eps X        perturbation eps of the pose images (default 0.7)\n"
+"  --pose-landmarks P  landmark-image templates: a 112x112 PNG/JPEG\n"
+"                      landmark map, or a folder of them (*.png, *.jpg,\n"
+"                      *.jpeg in name order); repeat for more. They come\n"
+"                      after the --pose-points templates; their pixels are\n"
+"                      part of the recipe\n"
+"  --pose-order cycle|sample\n"
+"                      pose image j takes template (j - K) % templates\n"
+"                      (cycle, the default) or one drawn at random keyed\n"
+"                      (seed, identity, j) (sample)\n"
+"  --attrop-per-id A   AttrOP images per identity (default 0), after the\n"
+"                      pose images: a perturbed vector (the --eps mixture)\n"
+"                      optimised toward a quality and a yaw target, then\n"
+"                      generated; needs arcface.pt (+ magface.pt,\n"
+"                      headpose.pt for the targets)\n"
+"  --attrop-quality Q  MagFace norm target (default 24; 0: none)\n"
+"  --attrop-yaw LIST   |yaw| targets in degrees, e.g. 0,30,60, cycled by\n"
+"                      image (default: no pose loss)\n"
+"  --attrop-iterations N\n"
+"                      counted AttrOP steps per image (default 5)\n"
+"  --attrop-retries N  steps over AttrOP's loss thresholds that may not\n"
+"                      count, per image (default 30)\n"
+"  --measure LIST      measure each image and write it to the manifest:\n"
+"                      similarity (cosine of its ArcFace feature to the\n"
+"                      identity's vector; arcface.pt), quality (MagFace\n"
+"                      norm; magface.pt), yaw (degrees; headpose.pt), comma\n"
+"                      separated, or all. Part of the recipe\n"
+"  --filter drop|regenerate\n"
+"                      identity-consistency filter: an image whose\n"
+"                      similarity is below --filter-threshold is dropped\n"
+"                      (no file; its manifest row says dropped), or made\n"
+"                      again with new noise and masks up to\n"
+"                      --filter-attempts times in all, then dropped\n"
+"  --filter-threshold C  cosine in [-1, 1] (required with --filter)\n"
+"  --filter-attempts N attempts per image with regenerate (default 3)\n"
 "  --seed S            seed (default 0)\n"
 "  --format png|jpg    image format (default png)\n"
 "  --jpeg-quality Q    JPEG quality 1..100 (default 95)\n"
+"\n"
+"Recipe file:\n"
+"  --recipe FILE       read options from FILE, one 'key = value' a line;\n"
+"                      keys are the long options without dashes, e.g.\n"
+"                      'per-id = 4', 'eps = 0.3:0.5,0.7:0.5', 'quiet =\n"
+"                      true'; lines starting with '#' are comments; a\n"
+"                      value is the rest of the line (no quoting; paths\n"
+"                      relative to the current folder). Options on the\n"
+"                      command line override the file; an unknown key or\n"
+"                      bad value is an error naming FILE:LINE\n"
 "\n"
 "Sharding (a shard is a range of identities):\n"
 "  --shard K/N         make shard K of N (0 <= K < N)\n"
@@ -73,7 +125,18 @@ enum {
     O_BATCH, O_DEVICE, O_THREADS
 };
 
+enum { O_RECIPE = 512, O_REF_IDS };
+
+enum {
+    O_MEASURE = 768, O_FILTER, O_FILTER_THRESHOLD, O_FILTER_ATTEMPTS,
+    O_ATTROP_PER_ID, O_ATTROP_QUALITY, O_ATTROP_YAW, O_ATTROP_ITERATIONS,
+    O_POSE_ORDER, O_POSE_LANDMARKS, O_ATTROP_RETRIES
+};
+
+#define MAX_LANDMARK_ARGS 256
+
 typedef struct gen_args {
+    const char *ref_ids; /* --identities DIR */
     const char *model, *ids, *out, *pose_points, *device;
     int32_t per_id, pose_per_id, jpeg_quality, batch, threads, format;
     float pose_eps;
@@ -84,9 +147,45 @@ typedef struct gen_args {
     int have_shard;
     uint32_t shard, shards_flag;
     int quiet;
+    /* measurement, filter, AttrOP, pose templates */
+    uint32_t measure;
+    int32_t filter, filter_attempts, have_threshold;
+    float filter_threshold;
+    int32_t attrop_per_id, attrop_iterations, attrop_yaw_count;
+    int32_t attrop_retries;
+    float attrop_quality, attrop_yaw[MAX_EPS];
+    int32_t pose_order, landmark_count;
+    const char *landmarks[MAX_LANDMARK_ARGS];
 } gen_args;
 
-#define U(...) cli_usage_error("generate", __VA_ARGS__)
+/* "similarity,quality,yaw" (any subset, any order) or "all". */
+static int parse_measure(const char *s, uint32_t *out)
+{
+    char buf[128], *item, *save = NULL;
+    uint32_t m = 0;
+    if (strlen(s) >= sizeof buf || !*s)
+        return 0;
+    strcpy(buf, s);
+    for (item = strtok_r(buf, ",", &save); item;
+         item = strtok_r(NULL, ",", &save)) {
+        if (strcmp(item, "similarity") == 0)
+            m |= V2F_DATASET_MEASURE_SIMILARITY;
+        else if (strcmp(item, "quality") == 0)
+            m |= V2F_DATASET_MEASURE_QUALITY;
+        else if (strcmp(item, "yaw") == 0)
+            m |= V2F_DATASET_MEASURE_YAW;
+        else if (strcmp(item, "all") == 0)
+            m |= V2F_DATASET_MEASURE_SIMILARITY | V2F_DATASET_MEASURE_QUALITY
+                 | V2F_DATASET_MEASURE_YAW;
+        else
+            return 0;
+    }
+    *out = m;
+    return m != 0;
+}
+
+#define U(...) (cli_recipe_blame(optind - 1), \
+                cli_usage_error("generate", __VA_ARGS__))
 
 static int parse(int argc, char **argv, gen_args *a)
 {
@@ -107,6 +206,19 @@ static int parse(int argc, char **argv, gen_args *a)
         {"batch", required_argument, NULL, O_BATCH},
         {"device", required_argument, NULL, O_DEVICE},
         {"threads", required_argument, NULL, O_THREADS},
+        {"recipe", required_argument, NULL, O_RECIPE},
+        {"identities", required_argument, NULL, O_REF_IDS},
+        {"measure", required_argument, NULL, O_MEASURE},
+        {"filter", required_argument, NULL, O_FILTER},
+        {"filter-threshold", required_argument, NULL, O_FILTER_THRESHOLD},
+        {"filter-attempts", required_argument, NULL, O_FILTER_ATTEMPTS},
+        {"attrop-per-id", required_argument, NULL, O_ATTROP_PER_ID},
+        {"attrop-quality", required_argument, NULL, O_ATTROP_QUALITY},
+        {"attrop-yaw", required_argument, NULL, O_ATTROP_YAW},
+        {"attrop-iterations", required_argument, NULL, O_ATTROP_ITERATIONS},
+        {"attrop-retries", required_argument, NULL, O_ATTROP_RETRIES},
+        {"pose-order", required_argument, NULL, O_POSE_ORDER},
+        {"pose-landmarks", required_argument, NULL, O_POSE_LANDMARKS},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
@@ -114,6 +226,9 @@ static int parse(int argc, char **argv, gen_args *a)
     uint64_t v;
     int c;
 
+    if ((c = cli_recipe_expand("generate", ":qh", opts, O_RECIPE, &argc,
+                               &argv)) != CLI_OK)
+        return c;
     opterr = 0;
     optind = 1;
     while ((c = getopt_long(argc, argv, ":qh", opts, NULL)) != -1) {
@@ -182,6 +297,69 @@ static int parse(int argc, char **argv, gen_args *a)
             if (!cli_parse_i32(s, 0, 4096, &a->threads))
                 return U("--threads '%s': use 0..4096", s);
             break;
+        case O_RECIPE: break; /* read by cli_recipe_expand */
+        case O_REF_IDS: a->ref_ids = s; break;
+        case O_MEASURE:
+            if (!parse_measure(s, &a->measure))
+                return U("--measure '%s': use similarity, quality, yaw "
+                         "(comma separated) or all", s);
+            break;
+        case O_FILTER:
+            if (strcmp(s, "drop") == 0)
+                a->filter = V2F_DATASET_FILTER_DROP;
+            else if (strcmp(s, "regenerate") == 0)
+                a->filter = V2F_DATASET_FILTER_REGENERATE;
+            else
+                return U("--filter '%s': use drop or regenerate", s);
+            break;
+        case O_FILTER_THRESHOLD:
+            if (!cli_parse_float(s, &a->filter_threshold)
+                || a->filter_threshold < -1.0f || a->filter_threshold > 1.0f)
+                return U("--filter-threshold '%s': use a cosine in [-1, 1]",
+                         s);
+            a->have_threshold = 1;
+            break;
+        case O_FILTER_ATTEMPTS:
+            if (!cli_parse_i32(s, 1, 100, &a->filter_attempts))
+                return U("--filter-attempts '%s': use 1..100", s);
+            break;
+        case O_ATTROP_PER_ID:
+            if (!cli_parse_i32(s, 0, 1000, &a->attrop_per_id))
+                return U("--attrop-per-id '%s': use 0..1000", s);
+            break;
+        case O_ATTROP_QUALITY:
+            if (!cli_parse_float(s, &a->attrop_quality)
+                || a->attrop_quality < 0.0f)
+                return U("--attrop-quality '%s': use a number >= 0", s);
+            break;
+        case O_ATTROP_YAW:
+            if (!cli_parse_floats(s, 0.0f, a->attrop_yaw, MAX_EPS,
+                                  &a->attrop_yaw_count))
+                return U("--attrop-yaw '%s': use degrees >= 0, comma "
+                         "separated, at most %d", s, MAX_EPS);
+            break;
+        case O_ATTROP_ITERATIONS:
+            if (!cli_parse_i32(s, 1, 10000, &a->attrop_iterations))
+                return U("--attrop-iterations '%s': use 1..10000", s);
+            break;
+        case O_ATTROP_RETRIES:
+            if (!cli_parse_i32(s, 0, 10000, &a->attrop_retries))
+                return U("--attrop-retries '%s': use 0..10000", s);
+            break;
+        case O_POSE_ORDER:
+            if (strcmp(s, "cycle") == 0)
+                a->pose_order = V2F_DATASET_POSE_CYCLE;
+            else if (strcmp(s, "sample") == 0)
+                a->pose_order = V2F_DATASET_POSE_SAMPLE;
+            else
+                return U("--pose-order '%s': use cycle or sample", s);
+            break;
+        case O_POSE_LANDMARKS:
+            if (a->landmark_count == MAX_LANDMARK_ARGS)
+                return U("--pose-landmarks: at most %d (pass a folder)",
+                         MAX_LANDMARK_ARGS);
+            a->landmarks[a->landmark_count++] = s;
+            break;
         case 'q': a->quiet = 1; break;
         case 'h': fputs(help, stdout); return -1;
         case ':': return U("%s needs a value", argv[optind - 1]);
@@ -190,15 +368,22 @@ static int parse(int argc, char **argv, gen_args *a)
     }
     if (optind < argc)
         return U("unexpected argument '%s'", argv[optind]);
-    if (!a->model || !a->ids || !a->out)
+    if (a->ids && a->ref_ids)
+        return U("use --ids FILE.npy or --identities DIR, not both");
+    if (!a->model || (!a->ids && !a->ref_ids) || !a->out)
         return U("--%s is required", !a->model ? "model"
-                                     : !a->ids ? "ids" : "out");
-    if (a->per_id + a->pose_per_id < 1)
-        return U("--per-id plus --pose-per-id must be at least 1");
-    if (a->pose_per_id > 0 && !a->pose_points)
-        return U("--pose-per-id needs --pose-points");
-    if (a->per_id + a->pose_per_id > 1000)
+                                     : !a->out ? "out" : "ids (or --identities)");
+    if (a->per_id + a->pose_per_id + a->attrop_per_id < 1)
+        return U("--per-id plus --pose-per-id plus --attrop-per-id must be "
+                 "at least 1");
+    if (a->pose_per_id > 0 && !a->pose_points && a->landmark_count == 0)
+        return U("--pose-per-id needs --pose-points or --pose-landmarks");
+    if (a->per_id + a->pose_per_id + a->attrop_per_id > 1000)
         return U("at most 1000 images per identity");
+    if (a->filter && !a->have_threshold)
+        return U("--filter needs --filter-threshold");
+    if (!a->filter && (a->have_threshold || a->filter_attempts))
+        return U("--filter-threshold and --filter-attempts need --filter");
     return CLI_OK;
 }
 
@@ -279,6 +464,7 @@ int cmd_generate(int argc, char **argv)
     v2f_runtime_opts ro;
     v2f_dataset_stats stats;
     v2f_model *model = NULL;
+    char *ref_ids_npy = NULL; /* --identities: OUT/identities.npy */
     v2f_array *points = NULL;
     v2f_dataset_job *job = NULL;
     cli_progress prog;
@@ -294,6 +480,9 @@ int cmd_generate(int argc, char **argv)
     a.jpeg_quality = 95;
     a.batch = 16;
     a.format = V2F_DATASET_PNG;
+    a.attrop_quality = 24.0f;
+    a.attrop_iterations = 5;
+    a.attrop_retries = 30;
     rc = parse(argc, argv, &a);
     if (rc != CLI_OK)
         return rc < 0 ? CLI_OK : rc;
@@ -318,7 +507,22 @@ int cmd_generate(int argc, char **argv)
     r.format = a.format;
     r.jpeg_quality = a.jpeg_quality;
     r.batch_size = a.batch;
-    if (a.pose_per_id > 0) {
+    r.measure = a.measure;
+    r.filter = a.filter;
+    r.filter_threshold = a.filter_threshold;
+    if (a.filter_attempts)
+        r.filter_max_attempts = a.filter_attempts;
+    r.attrop_images = a.attrop_per_id;
+    r.attrop_quality = a.attrop_quality;
+    r.attrop_yaw = a.attrop_yaw_count ? a.attrop_yaw : NULL;
+    r.attrop_yaw_count = a.attrop_yaw_count;
+    r.attrop_iterations = a.attrop_iterations;
+    r.attrop_max_retries = a.attrop_retries;
+    r.pose_order = a.pose_order;
+    r.pose_landmarks = a.landmark_count ? (const char *const *)a.landmarks
+                                        : NULL;
+    r.pose_landmark_count = a.landmark_count;
+    if (a.pose_per_id > 0 && a.pose_points) {
         if (v2f_npy_read(a.pose_points, &points) != V2F_OK)
             return fail("--pose-points");
         if (v2f_array_cols(points) != 10) {
@@ -339,6 +543,13 @@ int cmd_generate(int argc, char **argv)
     if (v2f_model_load(a.model, &ro, &model) != V2F_OK) {
         fail(NULL);
         goto out;
+    }
+    if (a.ref_ids) {
+        if ((rc = cli_ref_identities(model, a.ref_ids, a.out, a.quiet,
+                                     &ref_ids_npy)) != CLI_OK)
+            goto out;
+        r.identities = ref_ids_npy;
+        rc = CLI_FAILED;
     }
     if (v2f_dataset_job_new(model, &r, k, n, &job) != V2F_OK) {
         fail(NULL);
@@ -377,10 +588,18 @@ int cmd_generate(int argc, char **argv)
                 (unsigned long long)stats.images_written,
                 (unsigned long long)stats.images_skipped,
                 (unsigned long long)stats.rows_added, a.out);
+    if (!a.quiet && a.filter)
+        fprintf(stderr, "vec2face: filter (cosine >= %g): %llu attempts "
+                "rejected, %llu images kept after regenerating, %llu "
+                "dropped\n", (double)a.filter_threshold,
+                (unsigned long long)stats.filter_rejected,
+                (unsigned long long)stats.filter_regenerated,
+                (unsigned long long)stats.images_dropped);
     rc = CLI_OK;
 out:
     v2f_dataset_job_free(job);
     v2f_model_free(model);
     v2f_array_free(points);
+    free(ref_ids_npy);
     return rc;
 }

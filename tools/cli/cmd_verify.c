@@ -68,6 +68,9 @@ int cmd_verify(int argc, char **argv)
                (unsigned long long)rep.images_ok,
                (unsigned long long)rep.images_missing,
                (unsigned long long)rep.images_corrupt);
+        if (rep.images_dropped)
+            printf("dropped by the consistency filter: %llu (manifest rows, "
+                   "no files)\n", (unsigned long long)rep.images_dropped);
         printf("manifest: %llu parts, %llu rows\n",
                (unsigned long long)rep.manifest_parts,
                (unsigned long long)rep.manifest_rows);

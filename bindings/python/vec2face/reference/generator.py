@@ -90,7 +90,8 @@ class Attention(nn.Module):
         attn = (q.float() @ k.float().transpose(-2, -1)) * self.scale
         attn = attn - attn.max(dim=-1, keepdim=True)[0]
         attn = attn.softmax(dim=-1)
-        x = (attn @ v).transpose(1, 2).reshape(B, N, C)
+        # Back to the activations' dtype (a no-op in float32) for bfloat16.
+        x = (attn.to(v.dtype) @ v).transpose(1, 2).reshape(B, N, C)
         return self.proj(x)
 
 

@@ -12,8 +12,20 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 
+class GroupNorm32(nn.GroupNorm):
+    """GroupNorm whose statistics are computed in float32 whatever the input
+    dtype, returning the input dtype. In float32 the casts are no-ops (same
+    numbers, same parameter names); in bfloat16 they keep the result usable:
+    a plain bfloat16 GroupNorm gave 14.7 dB PSNR against float32 (issue 9).
+    """
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return F.group_norm(x.float(), self.num_groups, self.weight.float(),
+                            self.bias.float(), self.eps).to(x.dtype)
+
+
 def _norm(ch: int) -> nn.GroupNorm:
-    return nn.GroupNorm(num_groups=32, num_channels=ch, eps=1e-6, affine=True)
+    return GroupNorm32(num_groups=32, num_channels=ch, eps=1e-6, affine=True)
 
 
 def _swish(x: torch.Tensor) -> torch.Tensor:
