@@ -4,6 +4,8 @@
 set -eu
 pkgs="build-essential cmake ninja-build pkg-config libtorch-dev python3-torch python3-numpy
       python3-pytest libpng-dev zlib1g-dev libjpeg62-turbo-dev libcmocka-dev binutils"
+# `install-deps.sh fuzz` (tools/ci-fuzz.sh): also clang-14 and its libFuzzer.
+[ "${1:-}" = fuzz ] && pkgs="$pkgs clang-14 libclang-rt-14-dev"
 missing=""
 for p in $pkgs; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
