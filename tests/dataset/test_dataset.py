@@ -150,7 +150,7 @@ def test_help_and_usage():
     for flag in ("--model", "--ids", "--out", "--per-id", "--pose-per-id",
                  "--pose-points", "--eps", "--pose-eps", "--seed", "--shard",
                  "--shards", "--format", "--jpeg-quality", "--batch",
-                 "--quiet", "SLURM_ARRAY_TASK_ID", "JOB_COMPLETION_INDEX"):
+                 "--precision", "--quiet", "SLURM_ARRAY_TASK_ID", "JOB_COMPLETION_INDEX"):
         if flag not in r.stdout:
             check(False, f"generate --help mentions {flag}")
     bad = [
@@ -171,6 +171,8 @@ def test_help_and_usage():
           "--per-id", "0"], {}),
         (["generate", "--model", MODEL, "--ids", IDS, "--out", p("x"),
           "--bogus"], {}),
+        (["generate", "--model", MODEL, "--ids", IDS, "--out", p("x"),
+          "--precision", "fp16"], {}),
         (["generate", "--model", MODEL, "--ids", IDS, "--out", p("x"),
           "--seed"], {}),
         (["generate", "--model", MODEL, "--ids", IDS, "--out", p("x"),

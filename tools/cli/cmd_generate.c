@@ -111,6 +111,10 @@ static const char help[] =
 "                      (default 16)\n"
 "  --device D          cpu (default) or cuda:N\n"
 "  --threads T         intra-op threads (default: all CPUs)\n"
+"  --precision P       fp32 (default) or bf16 (CPUs with AVX512-BF16 or\n"
+"                      AMX, CUDA): ~2x faster, ~40 dB PSNR against fp32.\n"
+"                      Like the model, not part of the recipe: keep it the\n"
+"                      same for every shard and restart of a dataset\n"
 "  -q, --quiet         no progress and no summary\n"
 "  -h, --help          this text\n"
 "\n"
@@ -133,12 +137,15 @@ enum {
     O_POSE_ORDER, O_POSE_LANDMARKS, O_ATTROP_RETRIES
 };
 
+enum { O_PRECISION = 1024 };
+
 #define MAX_LANDMARK_ARGS 256
 
 typedef struct gen_args {
     const char *ref_ids; /* --identities DIR */
     const char *model, *ids, *out, *pose_points, *device;
     int32_t per_id, pose_per_id, jpeg_quality, batch, threads, format;
+    int32_t precision;  /* v2f_precision */
     float pose_eps;
     float eps[MAX_EPS], shares[MAX_EPS];
     int32_t eps_count;
@@ -206,6 +213,7 @@ static int parse(int argc, char **argv, gen_args *a)
         {"batch", required_argument, NULL, O_BATCH},
         {"device", required_argument, NULL, O_DEVICE},
         {"threads", required_argument, NULL, O_THREADS},
+        {"precision", required_argument, NULL, O_PRECISION},
         {"recipe", required_argument, NULL, O_RECIPE},
         {"identities", required_argument, NULL, O_REF_IDS},
         {"measure", required_argument, NULL, O_MEASURE},
@@ -239,6 +247,14 @@ static int parse(int argc, char **argv, gen_args *a)
         case O_OUT: a->out = s; break;
         case O_POSE_POINTS: a->pose_points = s; break;
         case O_DEVICE: a->device = s; break;
+        case O_PRECISION:
+            if (strcmp(s, "fp32") == 0)
+                a->precision = V2F_PRECISION_FP32;
+            else if (strcmp(s, "bf16") == 0)
+                a->precision = V2F_PRECISION_BF16;
+            else
+                return U("--precision '%s': use fp32 or bf16", s);
+            break;
         case O_PER_ID:
             if (!cli_parse_i32(s, 0, 1000, &a->per_id))
                 return U("--per-id '%s': use 0..1000", s);
@@ -539,6 +555,7 @@ int cmd_generate(int argc, char **argv)
     v2f_runtime_opts_init(&ro, sizeof ro);
     ro.device = a.device;
     ro.threads = a.threads;
+    ro.precision = a.precision;
     rc = CLI_FAILED;
     if (v2f_model_load(a.model, &ro, &model) != V2F_OK) {
         fail(NULL);
