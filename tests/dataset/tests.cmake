@@ -38,3 +38,13 @@ add_test(NAME dataset_report
           $<TARGET_FILE:vec2face>)
 set_tests_properties(dataset_report PROPERTIES FIXTURES_REQUIRED models
                      TIMEOUT 300)
+
+# `vec2face merge`: three shards generated into three folders and merged
+# equal a one-run dataset byte for byte; rerun is a no-op; union of
+# same-named parts; interrupted merge completed; other recipe and
+# conflicting files refused with DST untouched; --link; usage errors.
+add_test(NAME dataset_merge
+  COMMAND ${V2F_PYTHON} ${CMAKE_CURRENT_LIST_DIR}/test_merge.py
+          $<TARGET_FILE:vec2face_cli> ${V2F_TEST_MODELS}/tiny)
+set_tests_properties(dataset_merge PROPERTIES FIXTURES_REQUIRED models
+                     TIMEOUT 300)

@@ -6,6 +6,7 @@ add_executable(vec2face_cli
   ${CMAKE_CURRENT_LIST_DIR}/progress.c
   ${CMAKE_CURRENT_LIST_DIR}/cmd_generate.c
   ${CMAKE_CURRENT_LIST_DIR}/cmd_verify.c
+  ${CMAKE_CURRENT_LIST_DIR}/cmd_merge.c
   ${CMAKE_CURRENT_LIST_DIR}/cmd_sample_ids.c
   ${CMAKE_CURRENT_LIST_DIR}/cmd_centres.c
   ${CMAKE_CURRENT_LIST_DIR}/recipe_file.c

@@ -18,6 +18,7 @@ int cmd_verify(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_sample_ids(int argc, char **argv);
 int cmd_centres(int argc, char **argv);
+int cmd_merge(int argc, char **argv);
 
 /* args.c: strict number and list parsers (1 on success). */
 int cli_parse_u64(const char *s, uint64_t *out);

@@ -1,6 +1,7 @@
 /* vec2face: the command-line front end of libvec2face.
  *   vec2face generate ...   make a dataset (or one shard of it)
  *   vec2face verify DIR     check a dataset folder
+ *   vec2face merge ...      combine per-node dataset folders
  *   vec2face sample-ids ... new identity vectors from a sampler
  *   vec2face centres ...    identity centres of real faces
  * Each subcommand lives in cmd_<name>.c; this file dispatches. */
@@ -22,6 +23,7 @@ static const char top_help[] =
 "Commands:\n"
 "  generate   generate a dataset, or one shard of it, resumably\n"
 "  verify     check that a dataset folder is complete and consistent\n"
+"  merge      combine dataset folders of one recipe (per-node shards)\n"
 "  sample-ids sample new identity vectors, pairwise below a cosine\n"
 "             threshold, resumably\n"
 "  centres    identity centres from a folder of face crops or from\n"
@@ -56,7 +58,7 @@ int main(int argc, char **argv)
     const char *cmd = argc > 1 ? argv[1] : NULL;
     if (!cmd)
         return cli_usage_error(NULL, "a command is needed (generate, verify, "
-                               "sample-ids, centres, report)");
+                               "merge, sample-ids, centres, report)");
     if (strcmp(cmd, "-h") == 0 || strcmp(cmd, "--help") == 0 ||
         strcmp(cmd, "help") == 0) {
         printf(top_help, v2f_version());
@@ -70,6 +72,8 @@ int main(int argc, char **argv)
         return cmd_generate(argc - 1, argv + 1);
     if (strcmp(cmd, "verify") == 0)
         return cmd_verify(argc - 1, argv + 1);
+    if (strcmp(cmd, "merge") == 0)
+        return cmd_merge(argc - 1, argv + 1);
     if (strcmp(cmd, "sample-ids") == 0)
         return cmd_sample_ids(argc - 1, argv + 1);
     if (strcmp(cmd, "centres") == 0)
