@@ -12,6 +12,7 @@ import (
 	"math"
 	"runtime"
 	"sync"
+	"unsafe"
 )
 
 // DatasetFormat is the image file format of a dataset.
@@ -20,6 +21,33 @@ type DatasetFormat int32
 const (
 	DatasetPNG  DatasetFormat = 0 // <image %03d>.png
 	DatasetJPEG DatasetFormat = 1 // <image %03d>.jpg
+)
+
+// DatasetMeasure is a set of per-image measurements a recipe records in
+// the manifest (bits, combine with |; since 0.2).
+type DatasetMeasure uint32
+
+const (
+	MeasureSimilarity DatasetMeasure = 1 // ArcFace cosine to the identity's vector (arcface.pt)
+	MeasureQuality    DatasetMeasure = 2 // MagFace quality (magface.pt)
+	MeasureYaw        DatasetMeasure = 4 // head-pose yaw (headpose.pt)
+)
+
+// DatasetFilter is the identity-consistency filter of a recipe (since 0.2).
+type DatasetFilter int32
+
+const (
+	FilterNone       DatasetFilter = 0 // no filter
+	FilterDrop       DatasetFilter = 1 // an image below the threshold is dropped
+	FilterRegenerate DatasetFilter = 2 // ... made again, up to FilterMaxAttempts, then dropped
+)
+
+// PoseOrder is how a pose image picks its template (since 0.2).
+type PoseOrder int32
+
+const (
+	PoseCycle  PoseOrder = 0 // template (j - PerturbImages) % templates
+	PoseSample PoseOrder = 1 // uniform, keyed (seed, identity, j)
 )
 
 // DatasetRecipe is what a dataset job generates. Start from
@@ -56,6 +84,32 @@ type DatasetRecipe struct {
 	// the manifest is synced and progress reported. Not part of the
 	// recipe's identity: a restart may change it.
 	BatchSize int
+
+	// Since 0.2 (all off by default):
+
+	// Measure is what to measure per image and record in the manifest.
+	Measure DatasetMeasure
+	// Filter drops (or regenerates) an image whose ArcFace cosine to its
+	// identity's vector is below FilterThreshold; FilterMaxAttempts (3)
+	// attempts in all for FilterRegenerate.
+	Filter            DatasetFilter
+	FilterThreshold   float32
+	FilterMaxAttempts int
+	// AttrOPImages per identity (0) made by AttrOP after the pose images,
+	// toward quality AttrOPQuality (24; 0: none) and the |yaw| targets
+	// AttrOPYaw (cycled; nil: no pose loss), with AttrOPIterations (5)
+	// counted steps and up to AttrOPMaxRetries (30) uncounted ones.
+	AttrOPImages     int
+	AttrOPQuality    float32
+	AttrOPYaw        []float32
+	AttrOPIterations int
+	AttrOPMaxRetries int
+	// PoseOrder picks each pose image's template (PoseCycle).
+	PoseOrder PoseOrder
+	// PoseLandmarks are landmark-image templates: 112x112 PNG/JPEG landmark
+	// maps, or folders whose images are taken in name order; they follow
+	// the PosePoints templates.
+	PoseLandmarks []string
 }
 
 // DefaultDatasetRecipe returns the library's defaults (no identities file
@@ -66,7 +120,11 @@ func DefaultDatasetRecipe() DatasetRecipe {
 	return DatasetRecipe{Seed: uint64(cr.seed), PerturbImages: int(cr.perturb_images),
 		PoseImages: int(cr.pose_images), PoseEps: float32(cr.pose_eps),
 		Format: DatasetFormat(cr.format), JPEGQuality: int(cr.jpeg_quality),
-		BatchSize: int(cr.batch_size)}
+		BatchSize: int(cr.batch_size), Measure: DatasetMeasure(cr.measure),
+		Filter: DatasetFilter(cr.filter), FilterThreshold: float32(cr.filter_threshold),
+		FilterMaxAttempts: int(cr.filter_max_attempts), AttrOPImages: int(cr.attrop_images),
+		AttrOPQuality: float32(cr.attrop_quality), AttrOPIterations: int(cr.attrop_iterations),
+		AttrOPMaxRetries: int(cr.attrop_max_retries), PoseOrder: PoseOrder(cr.pose_order)}
 }
 
 // DatasetStats are the counts of a DatasetJob.
@@ -80,6 +138,11 @@ type DatasetStats struct {
 	ImagesWritten              uint64 // generated and written by this run
 	ImagesSkipped              uint64 // already on disk before this run
 	RowsAdded                  uint64 // manifest rows added for files on disk without one
+	// Since 0.2, counts of this run:
+	ImagesMeasured    uint64 // generation attempts measured
+	FilterRejected    uint64 // attempts below FilterThreshold
+	FilterRegenerated uint64 // images kept after more than one attempt
+	ImagesDropped     uint64 // images dropped by the filter
 }
 
 // DatasetJob is one shard of a dataset recipe. Calls on one job are
@@ -112,7 +175,10 @@ func (m *Model) NewDatasetJob(recipe DatasetRecipe, shard, shards int) (*Dataset
 		v    int
 	}{{"Eps", len(r.Eps)}, {"PerturbImages", r.PerturbImages}, {"PoseImages", r.PoseImages},
 		{"PosePoints templates", len(r.PosePoints) / 10}, {"JPEGQuality", r.JPEGQuality},
-		{"BatchSize", r.BatchSize}} {
+		{"BatchSize", r.BatchSize}, {"FilterMaxAttempts", r.FilterMaxAttempts},
+		{"AttrOPImages", r.AttrOPImages}, {"AttrOPYaw", len(r.AttrOPYaw)},
+		{"AttrOPIterations", r.AttrOPIterations}, {"AttrOPMaxRetries", r.AttrOPMaxRetries},
+		{"PoseLandmarks", len(r.PoseLandmarks)}} {
 		if c.v < math.MinInt32 || c.v > math.MaxInt32 {
 			return nil, invalid("%s: %d does not fit in int32", c.what, c.v)
 		}
@@ -140,6 +206,29 @@ func (m *Model) NewDatasetJob(recipe DatasetRecipe, shard, shards int) (*Dataset
 		cr.format = C.int32_t(r.Format)
 		cr.jpeg_quality = C.int32_t(r.JPEGQuality)
 		cr.batch_size = C.int32_t(r.BatchSize)
+		cr.measure = C.uint32_t(r.Measure)
+		cr.filter = C.int32_t(r.Filter)
+		cr.filter_threshold = C.float(r.FilterThreshold)
+		cr.filter_max_attempts = C.int32_t(r.FilterMaxAttempts)
+		cr.attrop_images = C.int32_t(r.AttrOPImages)
+		cr.attrop_quality = C.float(r.AttrOPQuality)
+		cr.attrop_yaw_count = C.int32_t(len(r.AttrOPYaw))
+		cr.attrop_yaw = pinF(&pin, r.AttrOPYaw)
+		cr.attrop_iterations = C.int32_t(r.AttrOPIterations)
+		cr.attrop_max_retries = C.int32_t(r.AttrOPMaxRetries)
+		cr.pose_order = C.int32_t(r.PoseOrder)
+		// The path array lives in C memory: cgo may not pass Go memory
+		// holding pointers.
+		if n := len(r.PoseLandmarks); n > 0 {
+			arr := (*[1 << 28]*C.char)(C.calloc(C.size_t(n), C.size_t(unsafe.Sizeof((*C.char)(nil)))))[:n:n]
+			defer C.free(unsafe.Pointer(&arr[0]))
+			for i, p := range r.PoseLandmarks {
+				arr[i] = cstr(p)
+				defer cfree(arr[i])
+			}
+			cr.pose_landmark_count = C.int32_t(n)
+			cr.pose_landmarks = &arr[0]
+		}
 		err := call(func() C.v2f_status {
 			return C.v2f_dataset_job_new(p, &cr, C.uint32_t(shard), C.uint32_t(shards), &h)
 		})
@@ -219,7 +308,9 @@ func (j *DatasetJob) Stats() (DatasetStats, error) {
 			IdentitiesTotal: uint64(cs.identities_total), IdentitiesSkipped: uint64(cs.identities_skipped),
 			IdentitiesDone: uint64(cs.identities_done), ImagesTotal: uint64(cs.images_total),
 			ImagesWritten: uint64(cs.images_written), ImagesSkipped: uint64(cs.images_skipped),
-			RowsAdded: uint64(cs.rows_added)}
+			RowsAdded: uint64(cs.rows_added), ImagesMeasured: uint64(cs.images_measured),
+			FilterRejected: uint64(cs.filter_rejected), FilterRegenerated: uint64(cs.filter_regenerated),
+			ImagesDropped: uint64(cs.images_dropped)}
 		return nil
 	})
 	return out, err
@@ -239,6 +330,7 @@ type DatasetReport struct {
 	ManifestRows       uint64 // valid rows in all parts
 	Problems           uint64 // everything wrong, counted
 	FirstProblem       string // "" when none
+	ImagesDropped      uint64 // rows with status "dropped" (the filter; since 0.2)
 }
 
 // VerifyDataset checks a dataset folder against its recipe.txt: every
@@ -265,5 +357,5 @@ func VerifyDataset(dir string) (DatasetReport, error) {
 		ImagesOK: uint64(cr.images_ok), ImagesMissing: uint64(cr.images_missing),
 		ImagesCorrupt: uint64(cr.images_corrupt), ManifestParts: uint64(cr.manifest_parts),
 		ManifestRows: uint64(cr.manifest_rows), Problems: uint64(cr.problems),
-		FirstProblem: goString(cr.first_problem[:])}, err
+		FirstProblem: goString(cr.first_problem[:]), ImagesDropped: uint64(cr.images_dropped)}, err
 }

@@ -19,11 +19,18 @@ type RuntimeOptions struct {
 	// Device is "cpu" (default when empty) or "cuda:N" when the linked
 	// libtorch has CUDA.
 	Device string
-	// Threads is the number of intra-op threads; 0 = online CPUs. libtorch's
-	// pool is process-wide: the last load sets it.
+	// Threads is the number of intra-op threads; 0 = the CPUs this process
+	// may run on. libtorch's pool is process-wide: the last load sets it.
 	Threads int
-	// Precision: only PrecisionFP32 for now.
+	// Precision of the generators: PrecisionFP32 (default) or PrecisionBF16.
 	Precision Precision
+	// MaxModelBytes is the largest accepted part file (and the most its zip
+	// entries may unpack to); 0: 16 GiB. A bigger file is ErrModel.
+	MaxModelBytes uint64
+	// MemoryLimit caps the memory one call on the model may need, in
+	// bytes: a call estimated over it fails with ErrNoMemory before
+	// allocating. 0: half the physical memory; math.MaxUint64: no cap.
+	MemoryLimit uint64
 }
 
 // Model is an opened model directory. It is immutable after load and may be
@@ -54,6 +61,8 @@ func LoadModel(dir string, opts *RuntimeOptions) (*Model, error) {
 		}
 		ro.threads = C.int32_t(opts.Threads)
 		ro.precision = C.int32_t(opts.Precision)
+		ro.max_model_bytes = C.uint64_t(opts.MaxModelBytes)
+		ro.memory_limit = C.uint64_t(opts.MemoryLimit)
 	}
 	var p *C.v2f_model
 	if err := call(func() C.v2f_status { return C.v2f_model_load(cdir, ro, &p) }); err != nil {

@@ -87,7 +87,13 @@ func (p Part) String() string {
 // Precision of a model's computations.
 type Precision int32
 
-const PrecisionFP32 Precision = 0
+const (
+	PrecisionFP32 Precision = 0
+	// PrecisionBF16 (since 0.2) runs the generators in bfloat16; it needs a
+	// CPU with AVX512-BF16 or AMX-BF16, or a CUDA device (else
+	// ErrUnsupported).
+	PrecisionBF16 Precision = 1
+)
 
 // LogLevel of a log message.
 type LogLevel int32

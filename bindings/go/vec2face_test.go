@@ -108,6 +108,15 @@ var goConstants = map[string]int64{
 	"V2F_NUM_TOKENS": NumTokens, "V2F_COND_DIM": CondDim,
 	"V2F_SEPARABILITY_BINS": SeparabilityBins,
 	"V2F_DATASET_PNG":       int64(DatasetPNG), "V2F_DATASET_JPEG": int64(DatasetJPEG),
+	"V2F_PRECISION_BF16":             int64(PrecisionBF16),
+	"V2F_DATASET_MEASURE_SIMILARITY": int64(MeasureSimilarity),
+	"V2F_DATASET_MEASURE_QUALITY":    int64(MeasureQuality),
+	"V2F_DATASET_MEASURE_YAW":        int64(MeasureYaw),
+	"V2F_DATASET_FILTER_NONE":        int64(FilterNone),
+	"V2F_DATASET_FILTER_DROP":        int64(FilterDrop),
+	"V2F_DATASET_FILTER_REGENERATE":  int64(FilterRegenerate),
+	"V2F_DATASET_POSE_CYCLE":         int64(PoseCycle),
+	"V2F_DATASET_POSE_SAMPLE":        int64(PoseSample),
 }
 
 func TestLayout(t *testing.T) {

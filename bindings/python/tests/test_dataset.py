@@ -90,3 +90,73 @@ def test_dataset_arguments(model, tmp_path):
         assert "shard 1 of 2" in repr(job)
     with pytest.raises(ValueError, match="closed"):
         job.run()
+
+
+def _manifest_rows(out):
+    import csv
+    rows = []
+    for part in sorted((out / "manifest").glob("part-*.csv")):
+        with open(part, newline="") as f:
+            rows += list(csv.DictReader(f))
+    return rows
+
+
+def test_dataset_filter_drops_and_reports(model, tmp_path):
+    # A threshold of 1.0 is above the cosine of any image to its identity:
+    # every image is measured, fails the filter once and is dropped.
+    ids = _identities(tmp_path / "ids.npy", 2)
+    out = tmp_path / "out"
+    with vec2face.DatasetJob(model, ids, out, seed=2, perturb_images=2,
+                             measure=vec2face.DatasetMeasure.QUALITY | vec2face.DatasetMeasure.YAW,
+                             filter="drop", filter_threshold=1.0) as job:
+        stats = job.run()
+    assert (stats.images_total, stats.images_written) == (4, 0)
+    assert (stats.images_measured, stats.filter_rejected, stats.images_dropped) == (4, 4, 4)
+    assert stats.filter_regenerated == 0
+    assert not list(out.glob("*/*.png"))
+    rows = _manifest_rows(out)
+    assert len(rows) == 4 and {r["status"] for r in rows} == {"dropped"}
+    # the filter measured the similarity implicitly; quality and yaw were asked for
+    assert all(r["similarity"] and r["quality"] and r["yaw"] for r in rows)
+    assert all(float(r["similarity"]) < 1.0 for r in rows)
+
+    report = vec2face.verify_dataset(out)
+    assert report.ok and report.images_dropped == 4 and report.images_ok == 0
+    s = vec2face.report_dataset(out, None)
+    assert (s.images_dropped, s.images_read, s.images_missing) == (4, 0, 0)
+    assert s.identities_complete == 2
+
+    # the same folder with another filter is another recipe
+    with pytest.raises(vec2face.InvalidArgumentError, match="filter is regenerate now, drop there"):
+        vec2face.DatasetJob(model, ids, out, seed=2, perturb_images=2,
+                            measure=vec2face.DatasetMeasure.QUALITY | vec2face.DatasetMeasure.YAW,
+                            filter="regenerate", filter_threshold=1.0)
+
+
+def test_dataset_pose_landmarks_and_attrop_images(model, tmp_path, np):
+    ids = _identities(tmp_path / "ids.npy", 1)
+    pts = np.array([[38, 52, 74, 52, 56, 72, 42, 92, 70, 92]], np.float32)
+    lm = tmp_path / "lm"
+    lm.mkdir()
+    vec2face.write_image(lm / "a.png", vec2face.render_landmarks(pts)[0])
+    out = tmp_path / "out"
+    with vec2face.DatasetJob(model, ids, out, seed=4, perturb_images=1, pose_images=2,
+                             pose_points=pts + 3, pose_landmarks=[lm], pose_order="sample",
+                             attrop_images=1, attrop_quality=0, attrop_yaw=[10.0],
+                             attrop_iterations=1, attrop_max_retries=0,
+                             measure="similarity") as job:
+        stats = job.run()
+    assert (stats.images_total, stats.images_written, stats.images_measured) == (4, 4, 4)
+    rows = sorted(_manifest_rows(out), key=lambda r: int(r["image"]))
+    assert [r["source"] for r in rows] == ["perturb", "pose", "pose", "attrop"]
+    assert all(r["status"] == "ok" and r["similarity"] and not r["quality"] for r in rows)
+    assert vec2face.verify_dataset(out).ok
+    with pytest.raises(vec2face.InvalidArgumentError, match="pose_order is"):
+        vec2face.DatasetJob(model, ids, out, seed=4, perturb_images=1, pose_images=2,
+                            pose_points=pts + 3, pose_landmarks=[lm], pose_order="cycle",
+                            attrop_images=1, attrop_quality=0, attrop_yaw=[10.0],
+                            attrop_iterations=1, attrop_max_retries=0, measure="similarity")
+    with pytest.raises(vec2face.InvalidArgumentError, match="pose_order"):
+        vec2face.DatasetJob(model, ids, tmp_path / "x", pose_order="zigzag")
+    with pytest.raises(vec2face.InvalidArgumentError, match="measure"):
+        vec2face.DatasetJob(model, ids, tmp_path / "x", measure=["height"])

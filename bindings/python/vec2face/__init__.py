@@ -23,5 +23,6 @@ from .identities import (Sampler, SampleStats, SeparabilityReport,  # noqa: E402
                          sample_identities, separability)
 from .files import (read_image, read_npy, read_npz, write_image, write_images,  # noqa: E402,F401
                     write_npy)
-from .dataset import (DatasetFormat, DatasetJob, DatasetReport, DatasetStats,  # noqa: E402,F401
-                      verify_dataset)
+from .dataset import (DatasetFilter, DatasetFormat, DatasetJob, DatasetMeasure,  # noqa: E402,F401
+                      DatasetPoseOrder, DatasetReport, DatasetStats, verify_dataset)
+from .report import DatasetSummary, ReportMeasured, report_dataset  # noqa: E402,F401

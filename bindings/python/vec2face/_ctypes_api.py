@@ -43,9 +43,20 @@ ENUMS = {
         "V2F_PART_GENERATOR": 0, "V2F_PART_POSE_GENERATOR": 1, "V2F_PART_POSE_COND": 2,
         "V2F_PART_ARCFACE": 3, "V2F_PART_MAGFACE": 4, "V2F_PART_HEADPOSE": 5, "V2F_PART_COUNT": 6,
     },
-    "v2f_precision": {"V2F_PRECISION_FP32": 0},
+    "v2f_precision": {"V2F_PRECISION_FP32": 0, "V2F_PRECISION_BF16": 1},
     "v2f_dataset_format": {"V2F_DATASET_PNG": 0, "V2F_DATASET_JPEG": 1},
+    "v2f_dataset_measure": {"V2F_DATASET_MEASURE_SIMILARITY": 1, "V2F_DATASET_MEASURE_QUALITY": 2,
+                            "V2F_DATASET_MEASURE_YAW": 4},
+    "v2f_dataset_filter": {"V2F_DATASET_FILTER_NONE": 0, "V2F_DATASET_FILTER_DROP": 1,
+                           "V2F_DATASET_FILTER_REGENERATE": 2},
+    "v2f_dataset_pose_order": {"V2F_DATASET_POSE_CYCLE": 0, "V2F_DATASET_POSE_SAMPLE": 1},
 }
+
+# Bits of v2f_dataset_summary.measured (V2F_REPORT_*: unsigned #defines,
+# which tools/gen_layout.py does not print; test_report.py checks them
+# against the header text).
+REPORT_FLAGS = {"V2F_REPORT_CONSISTENCY": 1, "V2F_REPORT_INPUT": 2, "V2F_REPORT_QUALITY": 4,
+                "V2F_REPORT_YAW": 8, "V2F_REPORT_SEPARABILITY": 16}
 
 # ---------------------------------------------------------------- callbacks
 # typedef void (*v2f_log_fn)(int32_t level, const char *msg, void *user);
@@ -58,7 +69,8 @@ PROGRESS_FN = CFUNCTYPE(c_int, c_void_p, c_uint64, c_uint64)
 
 class v2f_runtime_opts(Structure):
     _fields_ = [("struct_size", c_uint32), ("device", c_char_p), ("threads", c_int32),
-                ("precision", c_int32)]
+                ("precision", c_int32), ("max_model_bytes", c_uint64),
+                ("memory_limit", c_uint64)]
 
 
 class v2f_model_info(Structure):
@@ -160,7 +172,14 @@ class v2f_dataset_recipe(Structure):
                 ("seed", c_uint64), ("perturb_images", c_int32), ("eps_count", c_int32),
                 ("eps", c_void_p), ("eps_shares", c_void_p), ("pose_images", c_int32),
                 ("pose_templates", c_int32), ("pose_points", c_void_p), ("pose_eps", c_float),
-                ("format", c_int32), ("jpeg_quality", c_int32), ("batch_size", c_int32)]
+                ("format", c_int32), ("jpeg_quality", c_int32), ("batch_size", c_int32),
+                # @since 0.2
+                ("measure", c_uint32), ("filter", c_int32), ("filter_threshold", c_float),
+                ("filter_max_attempts", c_int32), ("attrop_images", c_int32),
+                ("attrop_quality", c_float), ("attrop_yaw_count", c_int32),
+                ("attrop_yaw", c_void_p), ("attrop_iterations", c_int32),
+                ("attrop_max_retries", c_int32), ("pose_order", c_int32),
+                ("pose_landmark_count", c_int32), ("pose_landmarks", POINTER(c_char_p))]
 
 
 class v2f_dataset_stats(Structure):
@@ -168,7 +187,10 @@ class v2f_dataset_stats(Structure):
                 ("identity_end", c_uint64), ("identities_total", c_uint64),
                 ("identities_skipped", c_uint64), ("identities_done", c_uint64),
                 ("images_total", c_uint64), ("images_written", c_uint64),
-                ("images_skipped", c_uint64), ("rows_added", c_uint64)]
+                ("images_skipped", c_uint64), ("rows_added", c_uint64),
+                # @since 0.2
+                ("images_measured", c_uint64), ("filter_rejected", c_uint64),
+                ("filter_regenerated", c_uint64), ("images_dropped", c_uint64)]
 
 
 class v2f_dataset_report(Structure):
@@ -177,14 +199,38 @@ class v2f_dataset_report(Structure):
                 ("images_ok", c_uint64), ("images_missing", c_uint64),
                 ("images_corrupt", c_uint64), ("manifest_parts", c_uint64),
                 ("manifest_rows", c_uint64), ("problems", c_uint64),
-                ("first_problem", c_char * 512)]
+                ("first_problem", c_char * 512),
+                ("images_dropped", c_uint64)]  # @since 0.2
+
+
+class v2f_dataset_report_opts(Structure):
+    _fields_ = [("struct_size", c_uint32), ("out_prefix", c_char_p), ("identities", c_char_p),
+                ("batch_size", c_int32), ("histogram_bins", c_int32), ("threshold", c_float),
+                ("sheet_identities", c_int32), ("sheet_images", c_int32),
+                ("sheet_tile", c_int32), ("per_image", c_int32), ("progress", PROGRESS_FN),
+                ("progress_user", c_void_p)]
+
+
+class v2f_dataset_summary(Structure):
+    _fields_ = [("struct_size", c_uint32), ("measured", c_uint32), ("identities", c_uint64),
+                ("identities_measured", c_uint64), ("identities_complete", c_uint64),
+                ("images_expected", c_uint64), ("images_read", c_uint64),
+                ("images_missing", c_uint64), ("images_unreadable", c_uint64),
+                ("images_dropped", c_uint64), ("cos_mean_centre_mean", c_float),
+                ("cos_mean_centre_min", c_float), ("cos_input_mean", c_float),
+                ("cos_input_min", c_float), ("separability_n", c_uint64),
+                ("separated", c_uint64), ("threshold", c_float), ("quality_mean", c_float),
+                ("quality_min", c_float), ("quality_max", c_float), ("yaw_mean", c_float),
+                ("yaw_min", c_float), ("yaw_max", c_float), ("abs_yaw_mean", c_float),
+                ("sheet_width", c_int32), ("sheet_height", c_int32)]
 
 
 STRUCTS = {cls.__name__: cls for cls in (
     v2f_runtime_opts, v2f_model_info, v2f_part_info, v2f_gen_opts, v2f_attrop_opts,
     v2f_attrop_losses, v2f_perturb_opts, v2f_sampler_fit_opts, v2f_sample_opts,
     v2f_sample_stats, v2f_centres_opts, v2f_separability_opts, v2f_separability_report,
-    v2f_dataset_recipe, v2f_dataset_stats, v2f_dataset_report,
+    v2f_dataset_recipe, v2f_dataset_stats, v2f_dataset_report, v2f_dataset_report_opts,
+    v2f_dataset_summary,
     v2f_image_read_opts, v2f_image_write_opts)}
 
 # ---------------------------------------------------------------- functions
@@ -262,6 +308,10 @@ FUNCTIONS = {
     "v2f_dataset_job_stats": (_status, [_vp, POINTER(v2f_dataset_stats)]),
     "v2f_dataset_job_free": (None, [_vp]),
     "v2f_dataset_verify": (_status, [c_char_p, POINTER(v2f_dataset_report)]),
+    # dataset reports
+    "v2f_dataset_report_opts_init": (None, [POINTER(v2f_dataset_report_opts), c_size_t]),
+    "v2f_dataset_report_write": (_status, [_vp, c_char_p, POINTER(v2f_dataset_report_opts),
+                                           POINTER(v2f_dataset_summary)]),
     # image files
     "v2f_image_read_opts_init": (None, [POINTER(v2f_image_read_opts), c_size_t]),
     "v2f_image_read": (_status, [c_char_p, POINTER(v2f_image_read_opts), _vp]),
@@ -289,6 +339,7 @@ OPTS_INIT = {
     v2f_centres_opts: "v2f_centres_opts_init",
     v2f_separability_opts: "v2f_separability_opts_init",
     v2f_dataset_recipe: "v2f_dataset_recipe_init",
+    v2f_dataset_report_opts: "v2f_dataset_report_opts_init",
     v2f_image_read_opts: "v2f_image_read_opts_init",
     v2f_image_write_opts: "v2f_image_write_opts_init",
 }

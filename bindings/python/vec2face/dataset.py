@@ -31,7 +31,8 @@ from . import _lib
 from .core import Status, call, make_progress
 from .errors import InvalidArgumentError
 
-__all__ = ["DatasetFormat", "DatasetJob", "DatasetStats", "DatasetReport", "verify_dataset"]
+__all__ = ["DatasetFilter", "DatasetFormat", "DatasetJob", "DatasetMeasure", "DatasetPoseOrder",
+           "DatasetStats", "DatasetReport", "verify_dataset"]
 
 
 class DatasetFormat(enum.IntEnum):
@@ -58,6 +59,56 @@ def _format(value):
         raise InvalidArgumentError(f"format: {value!r} is no DatasetFormat") from None
 
 
+class DatasetMeasure(enum.IntFlag):
+    """What a recipe measures per image (v2f_dataset_measure, @since 0.2)."""
+    SIMILARITY = 1  # ArcFace cosine to the identity's vector (arcface.pt)
+    QUALITY = 2     # MagFace norm (magface.pt)
+    YAW = 4         # head pose yaw (headpose.pt)
+
+
+class DatasetFilter(enum.IntEnum):
+    """The identity-consistency filter (v2f_dataset_filter, @since 0.2)."""
+    NONE = 0
+    DROP = 1
+    REGENERATE = 2
+
+
+class DatasetPoseOrder(enum.IntEnum):
+    """How a pose image picks its template (v2f_dataset_pose_order, @since 0.2)."""
+    CYCLE = 0
+    SAMPLE = 1
+
+
+def _named(enum_cls, value, what):
+    """An enum_cls member from a member, an int or its (case-insensitive) name."""
+    if isinstance(value, str):
+        try:
+            return enum_cls[value.upper()]
+        except KeyError:
+            names = ", ".join(repr(m.name.lower()) for m in enum_cls)
+            raise InvalidArgumentError(f"{what}: {value!r}; one of {names}") from None
+    try:
+        return enum_cls(value)
+    except ValueError:
+        raise InvalidArgumentError(f"{what}: {value!r} is no {enum_cls.__name__}") from None
+
+
+def _measure(value):
+    """DatasetMeasure bits from flags, an int, a name or a sequence of names."""
+    if isinstance(value, (str, numbers.Integral)):
+        value = [value]
+    bits = DatasetMeasure(0)
+    for v in value:
+        if isinstance(v, str):
+            bits |= _named(DatasetMeasure, v, "measure")
+        elif isinstance(v, numbers.Integral) and 0 <= int(v) <= int(sum(DatasetMeasure)):
+            bits |= DatasetMeasure(int(v))
+        else:
+            raise InvalidArgumentError(f"measure: {v!r}; DatasetMeasure flags or "
+                                       "'similarity', 'quality', 'yaw'")
+    return bits
+
+
 @dataclasses.dataclass(frozen=True)
 class DatasetStats:
     """Counts of a job (its shard): identities [identity_first, identity_end)."""
@@ -70,10 +121,15 @@ class DatasetStats:
     images_written: int       # generated and written by this run
     images_skipped: int       # already on disk before this run
     rows_added: int           # manifest rows added for files on disk without one
+    # @since 0.2, counts of this run:
+    images_measured: int = 0      # generation attempts measured
+    filter_rejected: int = 0      # attempts below filter_threshold
+    filter_regenerated: int = 0   # images kept after more than one attempt
+    images_dropped: int = 0       # images dropped by the filter
 
     @classmethod
     def _from(cls, s):
-        return cls(*(int(getattr(s, f)) for f, _ in _api.v2f_dataset_stats._fields_[1:]))
+        return cls(**{f.name: int(getattr(s, f.name)) for f in dataclasses.fields(cls)})
 
 
 @dataclasses.dataclass(frozen=True)
@@ -93,6 +149,7 @@ class DatasetReport:
     problems: int
     first_problem: str        # "" when none
     message: str = ""
+    images_dropped: int = 0   # rows with status "dropped" (the filter; @since 0.2)
 
 
 def _floats(obj, name):
@@ -134,6 +191,17 @@ class DatasetJob(Handle):
     jpeg_quality (default 95), batch_size (default 16; may change between
     restarts). The model must stay open while the job lives (the job keeps
     a reference to it).
+
+    Since 0.2 (all off by default; see v2f_dataset_recipe):
+    measure: DatasetMeasure flags, or names ("similarity", "quality",
+    "yaw"), recorded per image in the manifest; filter: DatasetFilter or
+    "none" / "drop" / "regenerate", with filter_threshold (a cosine) and
+    filter_max_attempts; attrop_images more images per identity made by
+    AttrOP toward attrop_quality and the |yaw| targets attrop_yaw (a number
+    or a sequence), attrop_iterations counted steps, attrop_max_retries;
+    pose_order: DatasetPoseOrder or "cycle" / "sample"; pose_landmarks:
+    paths of landmark images or folders of them, templates after the
+    pose_points ones.
     """
 
     _FREE = "v2f_dataset_job_free"
@@ -141,7 +209,11 @@ class DatasetJob(Handle):
 
     def __init__(self, model, identities, out_dir, *, seed=0, perturb_images=None, eps=None,
                  eps_shares=None, pose_images=None, pose_points=None, pose_eps=None,
-                 format="png", jpeg_quality=None, batch_size=None, shard=(0, 1)):
+                 format="png", jpeg_quality=None, batch_size=None, shard=(0, 1),
+                 measure=None, filter=None, filter_threshold=None, filter_max_attempts=None,
+                 attrop_images=None, attrop_quality=None, attrop_yaw=None,
+                 attrop_iterations=None, attrop_max_retries=None, pose_order=None,
+                 pose_landmarks=None):
         self._lib = model._lib
         self._model = model  # keeps the model alive while the job lives
         self._handle = None
@@ -155,10 +227,32 @@ class DatasetJob(Handle):
         r.format = int(_format(format))
         for name, v in (("perturb_images", perturb_images), ("pose_images", pose_images),
                         ("pose_eps", pose_eps), ("jpeg_quality", jpeg_quality),
-                        ("batch_size", batch_size)):
+                        ("batch_size", batch_size), ("filter_threshold", filter_threshold),
+                        ("filter_max_attempts", filter_max_attempts),
+                        ("attrop_images", attrop_images), ("attrop_quality", attrop_quality),
+                        ("attrop_iterations", attrop_iterations),
+                        ("attrop_max_retries", attrop_max_retries)):
             if v is not None:
                 setattr(r, name, v)
+        if measure is not None:
+            r.measure = int(_measure(measure))
+        if filter is not None:
+            r.filter = int(_named(DatasetFilter, filter, "filter"))
+        if pose_order is not None:
+            r.pose_order = int(_named(DatasetPoseOrder, pose_order, "pose_order"))
         keep = []
+        if attrop_yaw is not None:
+            y = _floats(attrop_yaw, "attrop_yaw")
+            keep.append(y)
+            r.attrop_yaw, r.attrop_yaw_count = y.ptr, y.count
+        if pose_landmarks is not None:
+            if isinstance(pose_landmarks, (str, bytes, os.PathLike)):
+                pose_landmarks = [pose_landmarks]
+            paths = [os.fsencode(p) for p in pose_landmarks]
+            arr = (ctypes.c_char_p * max(len(paths), 1))(*paths)
+            keep.append(arr)
+            r.pose_landmarks = ctypes.cast(arr, ctypes.POINTER(ctypes.c_char_p))
+            r.pose_landmark_count = len(paths)
         if eps is not None:
             e = _floats(eps, "eps")
             keep.append(e)
@@ -234,8 +328,9 @@ def verify_dataset(out_dir):
         message = _lib.last_error()  # problems found: a report, not an exception
     else:
         call(status)
-    counts = (int(getattr(r, f)) for f, _ in _api.v2f_dataset_report._fields_[1:-1])
-    return DatasetReport(status == Status.OK, *counts,
+    counts = {f.name: int(getattr(r, f.name)) for f in dataclasses.fields(DatasetReport)
+              if f.name not in ("ok", "first_problem", "message")}
+    return DatasetReport(ok=status == Status.OK, **counts,
                          first_problem=r.first_problem.decode("utf-8", "replace"),
                          message=message)
 

@@ -92,6 +92,16 @@ def _gen_opts(lib, n, seed=0, identity_index=None, identity_base=0, image_index=
     return o, keep, prog
 
 
+def _precision(value):
+    """The C value of a Precision, an int or "fp32" / "bf16"."""
+    if isinstance(value, str):
+        try:
+            return Precision[value.upper()]
+        except KeyError:
+            raise InvalidArgumentError(f"precision: {value!r}; one of 'fp32', 'bf16'") from None
+    return int(value)  # the library judges other values (V2F_E_UNSUPPORTED / INVALID_ARG)
+
+
 def _check_rows(buf, n, name):
     if buf.rows != n:
         raise InvalidArgumentError(f"{name}: {buf.rows} rows, need {n}")
@@ -100,16 +110,21 @@ def _check_rows(buf, n, name):
 class Model(Handle):
     """A loaded model directory (any subset of the six part files).
 
-    Model(path, device=None, threads=0, precision=Precision.FP32); use as a
-    context manager or call close(). Raises FileIOError (no such directory,
-    no part), ModelError (broken or mismatched file), UnsupportedError
-    (device, precision), ...
+    Model(path, device=None, threads=0, precision=Precision.FP32,
+    max_model_bytes=0, memory_limit=0); use as a context manager or call
+    close(). precision may also be "fp32" / "bf16". max_model_bytes: the
+    largest accepted part file (0: 16 GiB); memory_limit: the most one call
+    may need, in bytes (0: half the physical memory; 2**64 - 1: no cap).
+    Raises FileIOError (no such directory, no part), ModelError (broken or
+    mismatched file, over max_model_bytes), UnsupportedError (device,
+    precision), ...
     """
 
     _FREE = "v2f_model_free"
     _WHAT = "model"
 
-    def __init__(self, path, device=None, threads=0, precision=Precision.FP32):
+    def __init__(self, path, device=None, threads=0, precision=Precision.FP32,
+                 max_model_bytes=0, memory_limit=0):
         lib = _lib.get()
         self._lib = lib
         self._handle = None
@@ -119,14 +134,18 @@ class Model(Handle):
         dev = None if device is None else str(device).encode()
         o.device = dev
         o.threads = threads
-        o.precision = int(precision)
+        o.precision = int(_precision(precision))
+        o.max_model_bytes = max_model_bytes
+        o.memory_limit = memory_limit
         h = ctypes.c_void_p()
         call(lib.v2f_model_load(os.fsencode(path), ctypes.byref(o), ctypes.byref(h)))
         self._handle = h
 
     @classmethod
-    def load(cls, path, device=None, threads=0, precision=Precision.FP32):
-        return cls(path, device=device, threads=threads, precision=precision)
+    def load(cls, path, device=None, threads=0, precision=Precision.FP32, max_model_bytes=0,
+             memory_limit=0):
+        return cls(path, device=device, threads=threads, precision=precision,
+                   max_model_bytes=max_model_bytes, memory_limit=memory_limit)
 
     def __repr__(self):
         return f"<vec2face.Model {self.path!r}{' closed' if self.closed else ''}>"
@@ -235,6 +254,12 @@ class Model(Handle):
         vec2face.identities.identity_centres_from_folder)."""
         from .identities import identity_centres_from_folder
         return identity_centres_from_folder(self, root, **opts)
+
+    def report_dataset(self, dataset_dir, **opts):
+        """Measure a dataset folder with this model and write its report
+        files; returns a DatasetSummary (see vec2face.report.report_dataset)."""
+        from .report import report_dataset
+        return report_dataset(dataset_dir, self, **opts)
 
     def attrop(self, vectors, class_vectors=None, **opts):
         """An AttrOP run on this model (see vec2face.attrop.AttrOP)."""

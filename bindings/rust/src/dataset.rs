@@ -7,8 +7,10 @@ use crate::{
     Progress, c_chars_to_string, check_len, ensure_abi, opt_ptr, path_cstring, rows_of, sys,
     with_progress,
 };
+use core::ffi::c_char;
 use core::marker::PhantomData;
 use core::ptr::{self, NonNull};
+use std::ffi::CString;
 use std::path::{Path, PathBuf};
 
 /// Image file format of a dataset (`v2f_dataset_format`).
@@ -35,6 +37,101 @@ impl DatasetFormat {
         match code {
             sys::V2F_DATASET_PNG => Some(DatasetFormat::Png),
             sys::V2F_DATASET_JPEG => Some(DatasetFormat::Jpeg),
+            _ => None,
+        }
+    }
+}
+
+/// What a recipe measures per image and records in the manifest
+/// (`v2f_dataset_measure` bits, since 0.2); combine with `|`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct DatasetMeasure(pub u32);
+
+impl DatasetMeasure {
+    /// Nothing (the default).
+    pub const NONE: DatasetMeasure = DatasetMeasure(0);
+    /// ArcFace cosine of the image to its identity's vector (arcface.pt).
+    pub const SIMILARITY: DatasetMeasure =
+        DatasetMeasure(sys::V2F_DATASET_MEASURE_SIMILARITY as u32);
+    /// MagFace quality (magface.pt).
+    pub const QUALITY: DatasetMeasure = DatasetMeasure(sys::V2F_DATASET_MEASURE_QUALITY as u32);
+    /// Head-pose yaw (headpose.pt).
+    pub const YAW: DatasetMeasure = DatasetMeasure(sys::V2F_DATASET_MEASURE_YAW as u32);
+
+    /// Whether every bit of `other` is set.
+    pub fn contains(self, other: DatasetMeasure) -> bool {
+        self.0 & other.0 == other.0
+    }
+}
+
+impl core::ops::BitOr for DatasetMeasure {
+    type Output = DatasetMeasure;
+    fn bitor(self, rhs: DatasetMeasure) -> DatasetMeasure {
+        DatasetMeasure(self.0 | rhs.0)
+    }
+}
+
+/// The identity-consistency filter of a recipe (`v2f_dataset_filter`,
+/// since 0.2): what happens to an image whose similarity to its identity
+/// is below the threshold.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum DatasetFilter {
+    /// No filter (the default).
+    #[default]
+    None,
+    /// Drop it: no file, a manifest row with status "dropped".
+    Drop,
+    /// Make it again with fresh noise and masks, up to
+    /// [`DatasetRecipe::filter_max_attempts`] attempts, then drop it.
+    Regenerate,
+}
+
+impl DatasetFilter {
+    /// The C value (`v2f_dataset_filter`).
+    pub fn code(self) -> i32 {
+        match self {
+            DatasetFilter::None => sys::V2F_DATASET_FILTER_NONE,
+            DatasetFilter::Drop => sys::V2F_DATASET_FILTER_DROP,
+            DatasetFilter::Regenerate => sys::V2F_DATASET_FILTER_REGENERATE,
+        }
+    }
+
+    /// The filter for a C value.
+    pub fn from_code(code: i32) -> Option<DatasetFilter> {
+        match code {
+            sys::V2F_DATASET_FILTER_NONE => Some(DatasetFilter::None),
+            sys::V2F_DATASET_FILTER_DROP => Some(DatasetFilter::Drop),
+            sys::V2F_DATASET_FILTER_REGENERATE => Some(DatasetFilter::Regenerate),
+            _ => None,
+        }
+    }
+}
+
+/// How a pose image picks its template (`v2f_dataset_pose_order`, since
+/// 0.2).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum PoseOrder {
+    /// Template `(j - perturb_images) % templates` (the default).
+    #[default]
+    Cycle,
+    /// Uniform, from a counter-based stream keyed (seed, identity, j).
+    Sample,
+}
+
+impl PoseOrder {
+    /// The C value (`v2f_dataset_pose_order`).
+    pub fn code(self) -> i32 {
+        match self {
+            PoseOrder::Cycle => sys::V2F_DATASET_POSE_CYCLE,
+            PoseOrder::Sample => sys::V2F_DATASET_POSE_SAMPLE,
+        }
+    }
+
+    /// The order for a C value.
+    pub fn from_code(code: i32) -> Option<PoseOrder> {
+        match code {
+            sys::V2F_DATASET_POSE_CYCLE => Some(PoseOrder::Cycle),
+            sys::V2F_DATASET_POSE_SAMPLE => Some(PoseOrder::Sample),
             _ => None,
         }
     }
@@ -83,6 +180,34 @@ pub struct DatasetRecipe<'a> {
     /// manifest is synced and progress reported. Not part of the recipe's
     /// identity: a restart may change it.
     pub batch_size: i32,
+    /// What to measure per image and record in the manifest (since 0.2;
+    /// default none). Each needs its model part.
+    pub measure: DatasetMeasure,
+    /// The identity-consistency filter (since 0.2; default none).
+    pub filter: DatasetFilter,
+    /// The filter's cosine threshold in [-1, 1].
+    pub filter_threshold: f32,
+    /// Attempts of [`DatasetFilter::Regenerate`], 1..=100 (default 3).
+    pub filter_max_attempts: i32,
+    /// Images per identity from AttrOP after the pose images (since 0.2;
+    /// default 0).
+    pub attrop_images: i32,
+    /// AttrOP's MagFace norm target (default 24); 0: no quality loss.
+    pub attrop_quality: f32,
+    /// AttrOP's |yaw| targets in degrees, cycled over the AttrOP images;
+    /// `None`: no pose loss.
+    pub attrop_yaw: Option<&'a [f32]>,
+    /// Counted AttrOP steps per image, 1..=10000 (default 5).
+    pub attrop_iterations: i32,
+    /// AttrOP steps over the loss thresholds that may not count (default
+    /// 30).
+    pub attrop_max_retries: i32,
+    /// How a pose image picks its template (since 0.2; default cycle).
+    pub pose_order: PoseOrder,
+    /// Landmark-image templates (since 0.2): 112x112 landmark maps, or
+    /// folders whose images are taken in name order; they follow the
+    /// `pose_points` templates.
+    pub pose_landmarks: Vec<PathBuf>,
 }
 
 impl Default for DatasetRecipe<'_> {
@@ -106,6 +231,17 @@ impl Default for DatasetRecipe<'_> {
             format: DatasetFormat::from_code(r.format).unwrap_or_default(),
             jpeg_quality: r.jpeg_quality,
             batch_size: r.batch_size,
+            measure: DatasetMeasure(r.measure),
+            filter: DatasetFilter::from_code(r.filter).unwrap_or_default(),
+            filter_threshold: r.filter_threshold,
+            filter_max_attempts: r.filter_max_attempts,
+            attrop_images: r.attrop_images,
+            attrop_quality: r.attrop_quality,
+            attrop_yaw: None,
+            attrop_iterations: r.attrop_iterations,
+            attrop_max_retries: r.attrop_max_retries,
+            pose_order: PoseOrder::from_code(r.pose_order).unwrap_or_default(),
+            pose_landmarks: Vec::new(),
         }
     }
 }
@@ -171,6 +307,39 @@ impl<'a> DatasetRecipe<'a> {
         self.batch_size = n;
         self
     }
+
+    /// Sets [`DatasetRecipe::measure`].
+    pub fn measure(mut self, what: DatasetMeasure) -> Self {
+        self.measure = what;
+        self
+    }
+
+    /// Sets [`DatasetRecipe::filter`] and [`DatasetRecipe::filter_threshold`].
+    pub fn filter(mut self, filter: DatasetFilter, threshold: f32) -> Self {
+        self.filter = filter;
+        self.filter_threshold = threshold;
+        self
+    }
+
+    /// Sets [`DatasetRecipe::attrop_images`] and
+    /// [`DatasetRecipe::attrop_iterations`].
+    pub fn attrop_images(mut self, n: i32, iterations: i32) -> Self {
+        self.attrop_images = n;
+        self.attrop_iterations = iterations;
+        self
+    }
+
+    /// Sets [`DatasetRecipe::pose_order`].
+    pub fn pose_order(mut self, order: PoseOrder) -> Self {
+        self.pose_order = order;
+        self
+    }
+
+    /// Sets [`DatasetRecipe::pose_landmarks`].
+    pub fn pose_landmarks<P: Into<PathBuf>>(mut self, paths: impl IntoIterator<Item = P>) -> Self {
+        self.pose_landmarks = paths.into_iter().map(Into::into).collect();
+        self
+    }
 }
 
 /// Counts of a [`DatasetJob`] (`v2f_dataset_stats`).
@@ -194,6 +363,14 @@ pub struct DatasetStats {
     pub images_skipped: u64,
     /// Manifest rows added for files that were on disk without one.
     pub rows_added: u64,
+    /// Generation attempts measured by this run (since 0.2).
+    pub images_measured: u64,
+    /// Attempts below the filter threshold in this run.
+    pub filter_rejected: u64,
+    /// Images kept after more than one attempt in this run.
+    pub filter_regenerated: u64,
+    /// Images dropped by the filter in this run.
+    pub images_dropped: u64,
 }
 
 /// What [`dataset_verify`] found (`v2f_dataset_report`).
@@ -219,6 +396,8 @@ pub struct DatasetReport {
     pub problems: u64,
     /// The first problem as text (names the file); empty when none.
     pub first_problem: String,
+    /// Rows with status "dropped" (the filter; since 0.2).
+    pub images_dropped: u64,
 }
 
 impl DatasetReport {
@@ -300,6 +479,16 @@ impl<'m> DatasetJob<'m> {
             .map_err(|_| Error::invalid("DatasetRecipe::pose_points: too many templates"))?,
             None => 0,
         };
+        let attrop_yaw_count = i32::try_from(recipe.attrop_yaw.map_or(0, <[f32]>::len))
+            .map_err(|_| Error::invalid("DatasetRecipe::attrop_yaw: too many values"))?;
+        let landmarks = recipe
+            .pose_landmarks
+            .iter()
+            .map(|p| path_cstring(p))
+            .collect::<Result<Vec<CString>>>()?;
+        let landmark_ptrs: Vec<*const c_char> = landmarks.iter().map(|c| c.as_ptr()).collect();
+        let pose_landmark_count = i32::try_from(landmark_ptrs.len())
+            .map_err(|_| Error::invalid("DatasetRecipe::pose_landmarks: too many paths"))?;
         let r = sys::v2f_dataset_recipe {
             struct_size: size_of::<sys::v2f_dataset_recipe>() as u32,
             identities: identities.as_ptr(),
@@ -316,10 +505,28 @@ impl<'m> DatasetJob<'m> {
             format: recipe.format.code(),
             jpeg_quality: recipe.jpeg_quality,
             batch_size: recipe.batch_size,
+            measure: recipe.measure.0,
+            filter: recipe.filter.code(),
+            filter_threshold: recipe.filter_threshold,
+            filter_max_attempts: recipe.filter_max_attempts,
+            attrop_images: recipe.attrop_images,
+            attrop_quality: recipe.attrop_quality,
+            attrop_yaw_count,
+            attrop_yaw: opt_ptr(recipe.attrop_yaw),
+            attrop_iterations: recipe.attrop_iterations,
+            attrop_max_retries: recipe.attrop_max_retries,
+            pose_order: recipe.pose_order.code(),
+            pose_landmark_count,
+            pose_landmarks: if landmark_ptrs.is_empty() {
+                ptr::null()
+            } else {
+                landmark_ptrs.as_ptr()
+            },
         };
         let mut out = ptr::null_mut();
         // SAFETY: C strings and slices alive for the call (eps/eps_shares
-        // hold eps_count values, pose_points pose_templates*10); the library
+        // hold eps_count values, pose_points pose_templates*10, attrop_yaw
+        // attrop_yaw_count, pose_landmarks that many C strings); the library
         // copies what it keeps. The model outlives the job ('m).
         check(unsafe { sys::v2f_dataset_job_new(model.as_ptr(), &r, index, count, &mut out) })?;
         let ptr = NonNull::new(out)
@@ -362,6 +569,10 @@ impl<'m> DatasetJob<'m> {
             images_written: s.images_written,
             images_skipped: s.images_skipped,
             rows_added: s.rows_added,
+            images_measured: s.images_measured,
+            filter_rejected: s.filter_rejected,
+            filter_regenerated: s.filter_regenerated,
+            images_dropped: s.images_dropped,
         })
     }
 }
@@ -397,5 +608,6 @@ pub fn dataset_verify(out_dir: impl AsRef<Path>) -> Result<DatasetReport> {
         manifest_rows: r.manifest_rows,
         problems: r.problems,
         first_problem: c_chars_to_string(&r.first_problem),
+        images_dropped: r.images_dropped,
     })
 }

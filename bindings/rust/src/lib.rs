@@ -15,7 +15,9 @@
 //!   [`separability`], [`Model::identity_centres_from_folder`];
 //! * datasets: [`DatasetRecipe`] turned into a folder of images by a
 //!   [`DatasetJob`] (resumable, shardable, with [`DatasetStats`]), checked
-//!   by [`dataset_verify`] ([`DatasetReport`]);
+//!   by [`dataset_verify`] ([`DatasetReport`]) and measured by
+//!   [`dataset_report`] (report.json / .html, contact sheet;
+//!   [`DatasetSummary`]);
 //! * files: [`image_read`], [`image_write`], [`npy_read`], [`npz_read`],
 //!   [`npy_write`]; [`raw_to_rgb`]; [`version`], [`abi_version`],
 //!   [`set_log_callback`].
@@ -65,11 +67,13 @@ mod error;
 mod files;
 mod identity;
 mod model;
+mod report;
 pub mod sys;
 
 pub use attrop::{AttrOp, AttrOpLosses, AttrOpOptions, PoseInput};
 pub use dataset::{
-    DatasetFormat, DatasetJob, DatasetRecipe, DatasetReport, DatasetStats, dataset_verify,
+    DatasetFilter, DatasetFormat, DatasetJob, DatasetMeasure, DatasetRecipe, DatasetReport,
+    DatasetStats, PoseOrder, dataset_verify,
 };
 pub use error::{Error, Result, Status};
 pub use files::{
@@ -84,6 +88,7 @@ pub use model::{
     FolderCentresOptions, GenOptions, Masks, MasksRef, Model, ModelInfo, PartInfo, Precision,
     RuntimeOptions,
 };
+pub use report::{DatasetSummary, ReportMeasured, ReportOptions, dataset_report};
 
 use core::ffi::{CStr, c_char, c_int, c_void};
 use std::any::Any;

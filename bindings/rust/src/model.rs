@@ -13,19 +13,24 @@ use std::ops::ControlFlow;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-/// Numeric precision of a model (only fp32 for now).
+/// Numeric precision of a model's generators.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Precision {
     /// `V2F_PRECISION_FP32`
     #[default]
     Fp32,
+    /// `V2F_PRECISION_BF16` (since 0.2): the generators run in bfloat16
+    /// (inputs and outputs stay f32); needs a CPU with AVX512-BF16 or
+    /// AMX-BF16, or a CUDA device, else [`crate::Status::Unsupported`].
+    Bf16,
 }
 
 impl Precision {
     fn code(self) -> i32 {
         match self {
             Precision::Fp32 => sys::V2F_PRECISION_FP32,
+            Precision::Bf16 => sys::V2F_PRECISION_BF16,
         }
     }
 }
@@ -36,11 +41,19 @@ pub struct RuntimeOptions {
     /// `"cpu"` (default when `None`) or `"cuda:N"` when the linked libtorch
     /// has CUDA.
     pub device: Option<String>,
-    /// Intra-op threads; 0 = the number of online CPUs. libtorch's pool is
-    /// process-wide: the last load sets it.
+    /// Intra-op threads; 0 = the CPUs this process may run on. libtorch's
+    /// pool is process-wide: the last load sets it.
     pub threads: i32,
-    /// Precision (fp32 only).
+    /// Precision of the generators (default fp32).
     pub precision: Precision,
+    /// Largest accepted part file in bytes (and the most its zip entries
+    /// may unpack to); 0 (default): 16 GiB. A bigger file is
+    /// [`crate::Status::Model`].
+    pub max_model_bytes: u64,
+    /// Memory cap of one call on this model in bytes: a call estimated to
+    /// need more fails with [`crate::Status::NoMemory`] before allocating.
+    /// 0 (default): half the physical memory; `u64::MAX`: no cap.
+    pub memory_limit: u64,
 }
 
 /// What a model holds (`v2f_model_info`).
@@ -284,6 +297,8 @@ impl Model {
         o.device = device.as_ref().map_or(ptr::null(), |d| d.as_ptr());
         o.threads = opts.threads;
         o.precision = opts.precision.code();
+        o.max_model_bytes = opts.max_model_bytes;
+        o.memory_limit = opts.memory_limit;
         let mut out = ptr::null_mut();
         // SAFETY: valid C strings and struct alive for the call.
         check(unsafe { sys::v2f_model_load(dir.as_ptr(), &o, &mut out) })?;

@@ -59,10 +59,33 @@ pub const V2F_PART_COUNT: v2f_part = 6;
 
 pub type v2f_precision = c_int;
 pub const V2F_PRECISION_FP32: v2f_precision = 0;
+pub const V2F_PRECISION_BF16: v2f_precision = 1;
 
 pub type v2f_dataset_format = c_int;
 pub const V2F_DATASET_PNG: v2f_dataset_format = 0;
 pub const V2F_DATASET_JPEG: v2f_dataset_format = 1;
+
+pub type v2f_dataset_measure = c_int;
+pub const V2F_DATASET_MEASURE_SIMILARITY: v2f_dataset_measure = 1;
+pub const V2F_DATASET_MEASURE_QUALITY: v2f_dataset_measure = 2;
+pub const V2F_DATASET_MEASURE_YAW: v2f_dataset_measure = 4;
+
+pub type v2f_dataset_filter = c_int;
+pub const V2F_DATASET_FILTER_NONE: v2f_dataset_filter = 0;
+pub const V2F_DATASET_FILTER_DROP: v2f_dataset_filter = 1;
+pub const V2F_DATASET_FILTER_REGENERATE: v2f_dataset_filter = 2;
+
+pub type v2f_dataset_pose_order = c_int;
+pub const V2F_DATASET_POSE_CYCLE: v2f_dataset_pose_order = 0;
+pub const V2F_DATASET_POSE_SAMPLE: v2f_dataset_pose_order = 1;
+
+// Bits of v2f_dataset_summary.measured (unsigned #defines, which the layout
+// printer does not list; tests/report.rs reads them from the header text).
+pub const V2F_REPORT_CONSISTENCY: u32 = 1;
+pub const V2F_REPORT_INPUT: u32 = 2;
+pub const V2F_REPORT_QUALITY: u32 = 4;
+pub const V2F_REPORT_YAW: u32 = 8;
+pub const V2F_REPORT_SEPARABILITY: u32 = 16;
 
 // -------------------------------------------------------------- callbacks
 
@@ -103,6 +126,9 @@ pub struct v2f_runtime_opts {
     pub device: *const c_char,
     pub threads: i32,
     pub precision: i32,
+    // @since 0.2
+    pub max_model_bytes: u64,
+    pub memory_limit: u64,
 }
 
 #[repr(C)]
@@ -303,6 +329,20 @@ pub struct v2f_dataset_recipe {
     pub format: i32,
     pub jpeg_quality: i32,
     pub batch_size: i32,
+    // @since 0.2
+    pub measure: u32,
+    pub filter: i32,
+    pub filter_threshold: f32,
+    pub filter_max_attempts: i32,
+    pub attrop_images: i32,
+    pub attrop_quality: f32,
+    pub attrop_yaw_count: i32,
+    pub attrop_yaw: *const f32,
+    pub attrop_iterations: i32,
+    pub attrop_max_retries: i32,
+    pub pose_order: i32,
+    pub pose_landmark_count: i32,
+    pub pose_landmarks: *const *const c_char,
 }
 
 #[repr(C)]
@@ -318,6 +358,11 @@ pub struct v2f_dataset_stats {
     pub images_written: u64,
     pub images_skipped: u64,
     pub rows_added: u64,
+    // @since 0.2
+    pub images_measured: u64,
+    pub filter_rejected: u64,
+    pub filter_regenerated: u64,
+    pub images_dropped: u64,
 }
 
 #[repr(C)]
@@ -334,6 +379,56 @@ pub struct v2f_dataset_report {
     pub manifest_rows: u64,
     pub problems: u64,
     pub first_problem: [c_char; 512],
+    // @since 0.2
+    pub images_dropped: u64,
+}
+
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct v2f_dataset_report_opts {
+    pub struct_size: u32,
+    pub out_prefix: *const c_char,
+    pub identities: *const c_char,
+    pub batch_size: i32,
+    pub histogram_bins: i32,
+    pub threshold: f32,
+    pub sheet_identities: i32,
+    pub sheet_images: i32,
+    pub sheet_tile: i32,
+    pub per_image: i32,
+    pub progress: v2f_progress_fn,
+    pub progress_user: *mut c_void,
+}
+
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default)]
+pub struct v2f_dataset_summary {
+    pub struct_size: u32,
+    pub measured: u32,
+    pub identities: u64,
+    pub identities_measured: u64,
+    pub identities_complete: u64,
+    pub images_expected: u64,
+    pub images_read: u64,
+    pub images_missing: u64,
+    pub images_unreadable: u64,
+    pub images_dropped: u64,
+    pub cos_mean_centre_mean: f32,
+    pub cos_mean_centre_min: f32,
+    pub cos_input_mean: f32,
+    pub cos_input_min: f32,
+    pub separability_n: u64,
+    pub separated: u64,
+    pub threshold: f32,
+    pub quality_mean: f32,
+    pub quality_min: f32,
+    pub quality_max: f32,
+    pub yaw_mean: f32,
+    pub yaw_min: f32,
+    pub yaw_max: f32,
+    pub abs_yaw_mean: f32,
+    pub sheet_width: i32,
+    pub sheet_height: i32,
 }
 
 #[repr(C)]
@@ -538,6 +633,15 @@ unsafe extern "C" {
     pub fn v2f_dataset_verify(
         out_dir: *const c_char,
         report: *mut v2f_dataset_report,
+    ) -> v2f_status;
+
+    // Dataset reports
+    pub fn v2f_dataset_report_opts_init(o: *mut v2f_dataset_report_opts, size: usize);
+    pub fn v2f_dataset_report_write(
+        model: *const v2f_model,
+        dir: *const c_char,
+        opts: *const v2f_dataset_report_opts,
+        summary: *mut v2f_dataset_summary,
     ) -> v2f_status;
 
     // Image files

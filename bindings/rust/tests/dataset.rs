@@ -6,8 +6,9 @@ mod common;
 use std::ops::ControlFlow;
 use std::sync::Mutex;
 use vec2face::{
-    DatasetFormat, DatasetJob, DatasetRecipe, IMAGE_BYTES, Progress, Status, VECTOR_DIM,
-    dataset_verify, image_read, npy_write,
+    DatasetFilter, DatasetFormat, DatasetJob, DatasetMeasure, DatasetRecipe, IMAGE_BYTES,
+    PoseOrder, Progress, ReportOptions, Status, VECTOR_DIM, dataset_report, dataset_verify,
+    image_read, image_write, npy_write, render_landmarks,
 };
 
 #[test]
@@ -21,6 +22,149 @@ fn recipe_defaults_come_from_the_library() {
     assert_eq!(r.batch_size, 16);
     assert_eq!(r.eps, None);
     assert!(r.identities.as_os_str().is_empty());
+    // 0.2: everything off, AttrOP defaults as v2f_attrop_opts
+    assert_eq!(r.measure, DatasetMeasure::NONE);
+    assert_eq!(r.filter, DatasetFilter::None);
+    assert_eq!(r.filter_max_attempts, 3);
+    assert_eq!(
+        (r.attrop_images, r.attrop_quality, r.attrop_iterations),
+        (0, 24.0, 5)
+    );
+    assert_eq!(r.attrop_max_retries, 30);
+    assert_eq!(r.pose_order, PoseOrder::Cycle);
+    assert!(r.pose_landmarks.is_empty() && r.attrop_yaw.is_none());
+}
+
+/// Rows of every manifest part as (header name -> value) maps.
+fn manifest_rows(out: &std::path::Path) -> Vec<std::collections::BTreeMap<String, String>> {
+    let mut rows = Vec::new();
+    let mut parts: Vec<_> = std::fs::read_dir(out.join("manifest"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    parts.sort();
+    for p in parts {
+        let text = std::fs::read_to_string(&p).unwrap();
+        let mut lines = text.lines();
+        let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+        for line in lines.filter(|l| !l.is_empty()) {
+            rows.push(
+                header
+                    .iter()
+                    .zip(line.split(','))
+                    .map(|(k, v)| (k.to_string(), v.to_string()))
+                    .collect(),
+            );
+        }
+    }
+    rows
+}
+
+#[test]
+fn filter_drops_everything_below_a_threshold_of_one() {
+    // No image is at cosine 1.0 to its identity: each is measured, fails
+    // once and is dropped; verify and the report count it as done.
+    let Some(model) = common::tiny() else { return };
+    let dir = common::tmp_dir("dataset-filter");
+    let ids = dir.join("ids.npy");
+    npy_write(&ids, &common::randn(13, 2 * VECTOR_DIM), 2, VECTOR_DIM).unwrap();
+    let out = dir.join("out");
+    let recipe = DatasetRecipe::new(&ids, &out)
+        .seed(2)
+        .perturb_images(2)
+        .measure(DatasetMeasure::QUALITY | DatasetMeasure::YAW)
+        .filter(DatasetFilter::Drop, 1.0);
+    let stats = DatasetJob::new(model, &recipe).unwrap().run(None).unwrap();
+    assert_eq!((stats.images_total, stats.images_written), (4, 0));
+    assert_eq!(
+        (
+            stats.images_measured,
+            stats.filter_rejected,
+            stats.images_dropped
+        ),
+        (4, 4, 4)
+    );
+    assert_eq!(stats.filter_regenerated, 0);
+    let rows = manifest_rows(&out);
+    assert_eq!(rows.len(), 4);
+    for r in &rows {
+        assert_eq!(r["status"], "dropped", "{r:?}");
+        assert!(r["similarity"].parse::<f64>().unwrap() < 1.0, "{r:?}");
+        assert!(!r["quality"].is_empty() && !r["yaw"].is_empty(), "{r:?}");
+        assert!(!out.join(&r["file"]).exists(), "{r:?}");
+    }
+    let report = dataset_verify(&out).unwrap();
+    assert!(report.ok(), "{report:?}");
+    assert_eq!((report.images_dropped, report.images_ok), (4, 0));
+    let s = dataset_report(None, &out, &ReportOptions::default()).unwrap();
+    assert_eq!(
+        (s.images_dropped, s.images_read, s.images_missing),
+        (4, 0, 0)
+    );
+    assert_eq!(s.identities_complete, 2);
+    // the same folder with another filter is another recipe
+    let e = DatasetJob::new(model, &recipe.filter(DatasetFilter::Regenerate, 1.0)).unwrap_err();
+    assert_eq!(e.status(), Status::InvalidArg, "{e}");
+    assert!(
+        e.message().contains("filter is regenerate now, drop there"),
+        "{e}"
+    );
+}
+
+#[test]
+fn landmark_templates_sampled_pose_order_and_attrop_images() {
+    let Some(model) = common::tiny() else { return };
+    let dir = common::tmp_dir("dataset-pose-attrop");
+    let ids = dir.join("ids.npy");
+    npy_write(&ids, &common::randn(14, VECTOR_DIM), 1, VECTOR_DIM).unwrap();
+    let pts = [
+        38.0f32, 52.0, 74.0, 52.0, 56.0, 72.0, 42.0, 92.0, 70.0, 92.0,
+    ];
+    let lm_dir = dir.join("lm");
+    std::fs::create_dir_all(&lm_dir).unwrap();
+    image_write(
+        lm_dir.join("a.png"),
+        &render_landmarks(&pts).unwrap(),
+        112,
+        112,
+    )
+    .unwrap();
+    let shifted: Vec<f32> = pts.iter().map(|x| x + 3.0).collect();
+    let yaw = [10.0f32];
+    let out = dir.join("out");
+    let mut recipe = DatasetRecipe::new(&ids, &out)
+        .seed(4)
+        .perturb_images(1)
+        .pose_images(2, &shifted)
+        .pose_landmarks([&lm_dir])
+        .pose_order(PoseOrder::Sample)
+        .attrop_images(1, 1)
+        .measure(DatasetMeasure::SIMILARITY);
+    recipe.attrop_quality = 0.0;
+    recipe.attrop_yaw = Some(&yaw);
+    recipe.attrop_max_retries = 0;
+    let stats = DatasetJob::new(model, &recipe).unwrap().run(None).unwrap();
+    assert_eq!(
+        (
+            stats.images_total,
+            stats.images_written,
+            stats.images_measured
+        ),
+        (4, 4, 4)
+    );
+    let mut rows = manifest_rows(&out);
+    rows.sort_by_key(|r| r["image"].parse::<u32>().unwrap());
+    let sources: Vec<&str> = rows.iter().map(|r| r["source"].as_str()).collect();
+    assert_eq!(sources, ["perturb", "pose", "pose", "attrop"]);
+    assert!(
+        rows.iter()
+            .all(|r| r["status"] == "ok" && !r["similarity"].is_empty())
+    );
+    assert!(rows.iter().all(|r| r["quality"].is_empty()));
+    assert!(dataset_verify(&out).unwrap().ok());
+    let e = DatasetJob::new(model, &recipe.clone().pose_order(PoseOrder::Cycle)).unwrap_err();
+    assert_eq!(e.status(), Status::InvalidArg, "{e}");
+    assert!(e.message().contains("pose_order is"), "{e}");
 }
 
 #[test]

@@ -44,8 +44,13 @@ fn rust_side() -> BTreeMap<String, (i64, i64)> {
     e!("v2f_log_level": V2F_LOG_ERROR, V2F_LOG_WARN, V2F_LOG_INFO, V2F_LOG_DEBUG);
     e!("v2f_part": V2F_PART_GENERATOR, V2F_PART_POSE_GENERATOR, V2F_PART_POSE_COND,
        V2F_PART_ARCFACE, V2F_PART_MAGFACE, V2F_PART_HEADPOSE, V2F_PART_COUNT);
-    e!("v2f_precision": V2F_PRECISION_FP32);
+    e!("v2f_precision": V2F_PRECISION_FP32, V2F_PRECISION_BF16);
     e!("v2f_dataset_format": V2F_DATASET_PNG, V2F_DATASET_JPEG);
+    e!("v2f_dataset_measure": V2F_DATASET_MEASURE_SIMILARITY, V2F_DATASET_MEASURE_QUALITY,
+       V2F_DATASET_MEASURE_YAW);
+    e!("v2f_dataset_filter": V2F_DATASET_FILTER_NONE, V2F_DATASET_FILTER_DROP,
+       V2F_DATASET_FILTER_REGENERATE);
+    e!("v2f_dataset_pose_order": V2F_DATASET_POSE_CYCLE, V2F_DATASET_POSE_SAMPLE);
     c!(
         V2F_VERSION_MAJOR,
         V2F_VERSION_MINOR,
@@ -62,7 +67,9 @@ fn rust_side() -> BTreeMap<String, (i64, i64)> {
         struct_size,
         device,
         threads,
-        precision
+        precision,
+        max_model_bytes,
+        memory_limit
     });
     s!(v2f_model_info {
         struct_size,
@@ -223,7 +230,20 @@ fn rust_side() -> BTreeMap<String, (i64, i64)> {
         pose_eps,
         format,
         jpeg_quality,
-        batch_size
+        batch_size,
+        measure,
+        filter,
+        filter_threshold,
+        filter_max_attempts,
+        attrop_images,
+        attrop_quality,
+        attrop_yaw_count,
+        attrop_yaw,
+        attrop_iterations,
+        attrop_max_retries,
+        pose_order,
+        pose_landmark_count,
+        pose_landmarks
     });
     s!(v2f_dataset_stats {
         struct_size,
@@ -235,7 +255,11 @@ fn rust_side() -> BTreeMap<String, (i64, i64)> {
         images_total,
         images_written,
         images_skipped,
-        rows_added
+        rows_added,
+        images_measured,
+        filter_rejected,
+        filter_regenerated,
+        images_dropped
     });
     s!(v2f_dataset_report {
         struct_size,
@@ -248,7 +272,50 @@ fn rust_side() -> BTreeMap<String, (i64, i64)> {
         manifest_parts,
         manifest_rows,
         problems,
-        first_problem
+        first_problem,
+        images_dropped
+    });
+    s!(v2f_dataset_report_opts {
+        struct_size,
+        out_prefix,
+        identities,
+        batch_size,
+        histogram_bins,
+        threshold,
+        sheet_identities,
+        sheet_images,
+        sheet_tile,
+        per_image,
+        progress,
+        progress_user
+    });
+    s!(v2f_dataset_summary {
+        struct_size,
+        measured,
+        identities,
+        identities_measured,
+        identities_complete,
+        images_expected,
+        images_read,
+        images_missing,
+        images_unreadable,
+        images_dropped,
+        cos_mean_centre_mean,
+        cos_mean_centre_min,
+        cos_input_mean,
+        cos_input_min,
+        separability_n,
+        separated,
+        threshold,
+        quality_mean,
+        quality_min,
+        quality_max,
+        yaw_mean,
+        yaw_min,
+        yaw_max,
+        abs_yaw_mean,
+        sheet_width,
+        sheet_height
     });
     s!(v2f_image_read_opts {
         struct_size,

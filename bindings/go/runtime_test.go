@@ -1,0 +1,56 @@
+package vec2face
+
+// The 0.2 runtime options reach the library: MaxModelBytes, MemoryLimit,
+// PrecisionBF16.
+
+import (
+	"errors"
+	"math"
+	"strings"
+	"testing"
+)
+
+func TestMaxModelBytes(t *testing.T) {
+	_, err := LoadModel(modelDir(t, "tiny"), &RuntimeOptions{Threads: 2, MaxModelBytes: 1000})
+	if !errors.Is(err, ErrModel) || !strings.Contains(err.Error(), "max_model_bytes") {
+		t.Errorf("MaxModelBytes 1000: %v", err)
+	}
+}
+
+func TestMemoryLimit(t *testing.T) {
+	v := make([]float32, VectorDim)
+	for i := range v {
+		v[i] = 0.5
+	}
+	m, err := LoadModel(modelDir(t, "tiny"), &RuntimeOptions{Threads: 2, MemoryLimit: 1 << 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	if _, err := m.Generate(v, nil); !errors.Is(err, ErrNoMemory) || !strings.Contains(err.Error(), "memory_limit") {
+		t.Errorf("MemoryLimit 1 MiB: %v", err)
+	}
+	m2, err := LoadModel(modelDir(t, "tiny"), &RuntimeOptions{Threads: 2, MemoryLimit: math.MaxUint64})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m2.Close()
+	if rgb, err := m2.Generate(v, nil); err != nil || len(rgb) != ImageBytes {
+		t.Errorf("no cap: %d bytes, %v", len(rgb), err)
+	}
+}
+
+func TestPrecisionBF16(t *testing.T) {
+	// bf16 needs AVX512-BF16/AMX or CUDA: a model that loads reports it.
+	m, err := LoadModel(modelDir(t, "tiny"), &RuntimeOptions{Threads: 2, Precision: PrecisionBF16})
+	if err != nil {
+		if !errors.Is(err, ErrUnsupported) {
+			t.Errorf("bf16: %v", err)
+		}
+		return
+	}
+	defer m.Close()
+	if info, err := m.Info(); err != nil || info.Precision != PrecisionBF16 {
+		t.Errorf("info: %+v, %v", info, err)
+	}
+}
