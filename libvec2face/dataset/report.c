@@ -421,9 +421,12 @@ static v2f_status walk_images(walk *w)
         st = run_batch(w);
     if (st == V2F_OK) {
         reduce_upto(w, r->l.num_ids);
-        if (r->o.progress)
-            (void)r->o.progress(r->o.progress_user, w->visited,
-                                r->s.images_expected);
+        /* The last answer counts too: nothing is written yet. */
+        if (r->o.progress
+            && r->o.progress(r->o.progress_user, w->visited,
+                             r->s.images_expected))
+            st = v2f__fail(V2F_E_CANCELLED, "report of '%s' cancelled",
+                           r->dir);
     }
     free(path);
     return st;
