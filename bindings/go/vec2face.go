@@ -45,7 +45,7 @@ import (
 // Versions and sizes of the C header this package was written against.
 const (
 	VersionMajor = 0
-	VersionMinor = 1
+	VersionMinor = 2
 	VersionPatch = 0
 	// ABIVersion is the C ABI version this package was written for; the
 	// loaded library must report the same from v2f_abi_version().
@@ -105,7 +105,7 @@ const (
 	LogDebug LogLevel = 3
 )
 
-// Version is the version string of the loaded library, e.g. "0.1.0".
+// Version is the version string of the loaded library, e.g. "0.2.0".
 func Version() string { return C.GoString(C.v2f_version()) }
 
 // LibraryABIVersion is the ABI version the loaded library reports.

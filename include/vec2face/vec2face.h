@@ -75,7 +75,7 @@ extern "C" {
 /* ------------------------------------------------------------------ */
 
 #define V2F_VERSION_MAJOR 0
-#define V2F_VERSION_MINOR 1
+#define V2F_VERSION_MINOR 2
 #define V2F_VERSION_PATCH 0
 /* Bumped whenever a released struct layout or signature changes. */
 #define V2F_ABI_VERSION 0

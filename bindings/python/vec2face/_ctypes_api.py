@@ -18,7 +18,7 @@ ABI_VERSION = 0
 
 # ---------------------------------------------------------------- constants
 V2F_VERSION_MAJOR = 0
-V2F_VERSION_MINOR = 1
+V2F_VERSION_MINOR = 2
 V2F_VERSION_PATCH = 0
 V2F_ABI_VERSION = ABI_VERSION
 V2F_VECTOR_DIM = 512

@@ -121,7 +121,7 @@ pub const SEPARABILITY_BINS: usize = sys::V2F_SEPARABILITY_BINS;
 
 // ------------------------------------------------------------------ versions
 
-/// The loaded library's version string, e.g. `"0.1.0"`.
+/// The loaded library's version string, e.g. `"0.2.0"`.
 pub fn version() -> String {
     // SAFETY: static storage, never NULL.
     unsafe { CStr::from_ptr(sys::v2f_version()) }

@@ -11,7 +11,7 @@ use core::ffi::{c_char, c_int, c_void};
 // ---------------------------------------------------------------- versions
 
 pub const V2F_VERSION_MAJOR: i64 = 0;
-pub const V2F_VERSION_MINOR: i64 = 1;
+pub const V2F_VERSION_MINOR: i64 = 2;
 pub const V2F_VERSION_PATCH: i64 = 0;
 /// The ABI version this crate was written for.
 pub const V2F_ABI_VERSION: i32 = 0;
