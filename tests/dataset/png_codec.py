@@ -1,6 +1,6 @@
 """PNG for the dataset tests (stdlib + NumPy): a decoder for the 8-bit
-RGB, non-interlaced files libpng writes for our images (all five row
-filters), and a writer (filter 0), so expected pixels never go through the
+RGB (also grey/RGBA), non-interlaced files libpng writes for our images
+(all five row filters), and a writer (filter 0), so expected pixels never go through the
 library under test."""
 import struct
 import zlib
@@ -9,21 +9,23 @@ import numpy as np
 
 
 def png_decode(data):
-    """8-bit RGB, non-interlaced PNG -> uint8 [h][w][3] (what libpng writes
-    for our images)."""
-    assert data[:8] == b"\x89PNG\r\n\x1a\n"
-    pos, idat, w = 8, b"", None
+    """8-bit grey, RGB or RGBA, non-interlaced PNG (all five row filters)
+    -> uint8 [h][w][3]."""
+    assert data[:8] == b"\x89PNG\r\n\x1a\n", "not a PNG"
+    pos, idat, hdr = 8, b"", None
     while pos < len(data):
         n, kind = struct.unpack(">I4s", data[pos:pos + 8])
         body = data[pos + 8:pos + 8 + n]
         if kind == b"IHDR":
-            w, h, depth, ctype, _, _, interlace = struct.unpack(">IIBBBBB", body)
-            assert depth == 8 and ctype == 2 and interlace == 0
+            hdr = struct.unpack(">IIBBBBB", body)
         elif kind == b"IDAT":
             idat += body
         pos += 12 + n
+    w, h, depth, ctype, _, _, interlace = hdr
+    assert depth == 8 and interlace == 0 and ctype in (0, 2, 6), hdr
+    ch = {0: 1, 2: 3, 6: 4}[ctype]
     raw = zlib.decompress(idat)
-    stride = w * 3
+    stride = w * ch
     out = np.zeros((h, stride), np.int32)
     prev = np.zeros(stride, np.int32)
     for y in range(h):
@@ -31,24 +33,27 @@ def png_decode(data):
         line = np.frombuffer(raw, np.uint8, stride, y * (stride + 1) + 1).astype(np.int32)
         cur = np.zeros(stride, np.int32)
         for x in range(stride):
-            a = cur[x - 3] if x >= 3 else 0
+            a = cur[x - ch] if x >= ch else 0
             b = prev[x]
-            c = prev[x - 3] if x >= 3 else 0
+            c = prev[x - ch] if x >= ch else 0
             if f == 0:
-                pred = 0
+                pr = 0
             elif f == 1:
-                pred = a
+                pr = a
             elif f == 2:
-                pred = b
+                pr = b
             elif f == 3:
-                pred = (a + b) // 2
+                pr = (a + b) // 2
             else:
                 pa, pb, pc = abs(b - c), abs(a - c), abs(a + b - 2 * c)
-                pred = a if pa <= pb and pa <= pc else (b if pb <= pc else c)
-            cur[x] = (line[x] + pred) & 255
+                pr = a if pa <= pb and pa <= pc else (b if pb <= pc else c)
+            cur[x] = (line[x] + pr) & 255
         out[y] = cur
         prev = cur
-    return out.reshape(h, w, 3).astype(np.uint8)
+    img = out.reshape(h, w, ch).astype(np.uint8)
+    if ch == 1:
+        img = np.repeat(img, 3, axis=2)
+    return img[:, :, :3]
 
 
 def write_png(path, img):

@@ -4,7 +4,7 @@ binding). Usage: test_report.py PATH/TO/vec2face MODEL_DIR LIBVEC2FACE
 
 Tiny-model datasets are made with `vec2face generate`; then every number in
 report.json is recomputed by brute force: images decoded here (PNG with a
-zlib decoder written below, JPEG through the binding), features, quality
+zlib decoder in png_codec.py, JPEG through the binding), features, quality
 and yaw through the binding in one batch (the report uses others), and
 then in float64 NumPy: both centres, per-image and per-identity cosines,
 nearest neighbours and separability at 0.4, every histogram count with the
@@ -22,12 +22,10 @@ import os
 import re
 import shutil
 import signal
-import struct
 import subprocess
 import sys
 import tempfile
 import time
-import zlib
 
 import numpy as np
 
@@ -36,6 +34,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "..", "bindings", "python"))
 os.environ["VEC2FACE_LIBRARY"] = LIB
 import vec2face  # noqa: E402
+sys.path.insert(0, HERE)
+from png_codec import png_decode  # noqa: E402  (independent of the library)
 
 TMP = tempfile.mkdtemp(prefix="v2f-report-")
 ENV = {k: v for k, v in os.environ.items()
@@ -64,54 +64,6 @@ def run(args):
 
 def p(*names):
     return os.path.join(TMP, *names)
-
-
-# ---- an independent PNG decoder (8-bit RGB/RGBA/grey, not interlaced) ----
-
-def png_decode(data):
-    assert data[:8] == b"\x89PNG\r\n\x1a\n", "not a PNG"
-    pos, idat, hdr = 8, b"", None
-    while pos < len(data):
-        n, kind = struct.unpack(">I4s", data[pos:pos + 8])
-        body = data[pos + 8:pos + 8 + n]
-        if kind == b"IHDR":
-            hdr = struct.unpack(">IIBBBBB", body)
-        elif kind == b"IDAT":
-            idat += body
-        pos += 12 + n
-    w, h, depth, ctype, _, _, interlace = hdr
-    assert depth == 8 and interlace == 0 and ctype in (0, 2, 6), hdr
-    ch = {0: 1, 2: 3, 6: 4}[ctype]
-    raw = zlib.decompress(idat)
-    stride = w * ch
-    out = np.zeros((h, stride), np.int32)
-    prev = np.zeros(stride, np.int32)
-    for y in range(h):
-        f = raw[y * (stride + 1)]
-        line = np.frombuffer(raw, np.uint8, stride, y * (stride + 1) + 1).astype(np.int32)
-        cur = np.zeros(stride, np.int32)
-        for x in range(stride):
-            a = cur[x - ch] if x >= ch else 0
-            b = prev[x]
-            c = prev[x - ch] if x >= ch else 0
-            if f == 0:
-                pr = 0
-            elif f == 1:
-                pr = a
-            elif f == 2:
-                pr = b
-            elif f == 3:
-                pr = (a + b) // 2
-            else:
-                pa, pb, pc = abs(b - c), abs(a - c), abs(a + b - 2 * c)
-                pr = a if pa <= pb and pa <= pc else (b if pb <= pc else c)
-            cur[x] = (line[x] + pr) & 255
-        out[y] = cur
-        prev = cur
-    img = out.reshape(h, w, ch).astype(np.uint8)
-    if ch == 1:
-        img = np.repeat(img, 3, axis=2)
-    return img[:, :, :3]
 
 
 def decode(path):
