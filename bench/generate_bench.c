@@ -1,8 +1,8 @@
 /* Benchmark of v2f_generate (run by hand, not by CI; see bench/run.sh).
  *
  *   v2f_bench_generate MODEL_DIR [--batch B] [--batches K] [--threads T]
- *                      [--precision fp32|bf16] [--mode model|png|png-overlap]
- *                      [--out DIR]
+ *                      [--precision fp32|bf16|fp16] [--mode model|png|png-overlap]
+ *                      [--out DIR] [--no-attrop]
  *   v2f_bench_generate MODEL_DIR --compare-bf16 [--batch B] [--threads T]
  *
  * Modes: model = vectors -> RGB in memory; png = vectors -> PNG files,
@@ -12,7 +12,11 @@
  * Prints one line of key=value: the median seconds per batch and its
  * images/s (png-overlap: total images / total time, the last writes
  * included), model load time (kept out of the per-image figures), peak
- * RSS, and MiB per image (peak RSS over the batch size).
+ * RSS, and MiB per image (peak RSS over the batch size), the model's
+ * default batch size and its AttrOP mode. --batch 0 uses the model's
+ * default batch size (v2f_model_info.default_batch_size). --no-attrop
+ * loads with V2F_ATTROP_DISABLED (no autograd copies: less memory, same
+ * images); the default keeps them, as v2f_model_load does.
  * --compare-bf16 loads the model in float32 and in bfloat16, generates the
  * same batch with both and prints the max abs difference of the raw images
  * and the PSNR of the uint8 images. */
@@ -59,7 +63,8 @@ static void fill_vectors(float *v, size_t n, uint32_t seed)
     }
 }
 
-static v2f_model *load(const char *dir, int threads, int precision, double *seconds)
+static v2f_model *load(const char *dir, int threads, int precision, int attrop,
+                       double *seconds)
 {
     v2f_runtime_opts r;
     v2f_model *m;
@@ -67,6 +72,7 @@ static v2f_model *load(const char *dir, int threads, int precision, double *seco
     v2f_runtime_opts_init(&r, sizeof r);
     r.threads = threads;
     r.precision = precision;
+    r.attrop = attrop;
     if (v2f_model_load(dir, &r, &m)) {
         fprintf(stderr, "load %s: %s\n", dir, v2f_last_error());
         return NULL;
@@ -126,8 +132,9 @@ static int compare_bf16(const char *dir, size_t batch, int threads)
     float *vec = malloc(batch * V2F_VECTOR_DIM * sizeof(float));
     float *r32 = malloc(px * sizeof(float)), *r16 = malloc(px * sizeof(float));
     uint8_t *u32 = malloc(v2f_image_bytes(batch)), *u16 = malloc(v2f_image_bytes(batch));
-    v2f_model *m32 = load(dir, threads, V2F_PRECISION_FP32, NULL);
-    v2f_model *m16 = m32 ? load(dir, threads, V2F_PRECISION_BF16, NULL) : NULL;
+    v2f_model *m32 = load(dir, threads, V2F_PRECISION_FP32, V2F_ATTROP_DISABLED, NULL);
+    v2f_model *m16 = m32 ? load(dir, threads, V2F_PRECISION_BF16, V2F_ATTROP_DISABLED, NULL)
+                         : NULL;
     double maxdiff = 0, se = 0;
     if (!m16) return 1;
     fill_vectors(vec, batch, 99);
@@ -151,7 +158,7 @@ static int compare_bf16(const char *dir, size_t batch, int threads)
 int main(int argc, char **argv)
 {
     long batch = 8, batches = 3, threads = 0;
-    int precision = V2F_PRECISION_FP32, compare = 0;
+    int precision = V2F_PRECISION_FP32, compare = 0, attrop = V2F_ATTROP_ENABLED;
     const char *dir = NULL, *mode = "model", *out = "bench-out";
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--batch") && i + 1 < argc) batch = strtol(argv[++i], NULL, 10);
@@ -163,23 +170,26 @@ int main(int argc, char **argv)
             const char *p = argv[++i];
             if (!strcmp(p, "fp32")) precision = V2F_PRECISION_FP32;
             else if (!strcmp(p, "bf16")) precision = V2F_PRECISION_BF16;
+            else if (!strcmp(p, "fp16")) precision = V2F_PRECISION_FP16;
             else {
-                fprintf(stderr, "--precision %s: expected fp32 or bf16\n", p);
+                fprintf(stderr, "--precision %s: expected fp32, bf16 or fp16\n", p);
                 return 2;
             }
         } else if (!strcmp(argv[i], "--mode") && i + 1 < argc) mode = argv[++i];
         else if (!strcmp(argv[i], "--out") && i + 1 < argc) out = argv[++i];
         else if (!strcmp(argv[i], "--compare-bf16")) compare = 1;
+        else if (!strcmp(argv[i], "--no-attrop")) attrop = V2F_ATTROP_DISABLED;
         else if (argv[i][0] != '-' && !dir) dir = argv[i];
         else {
             fprintf(stderr, "usage: v2f_bench_generate MODEL_DIR [--batch B] [--batches K] "
-                            "[--threads T] [--precision fp32|bf16] "
-                            "[--mode model|png|png-overlap] [--out DIR] [--compare-bf16]\n");
+                            "[--threads T] [--precision fp32|bf16|fp16] "
+                            "[--mode model|png|png-overlap] [--out DIR] [--compare-bf16] "
+                            "[--no-attrop]\n");
             return 2;
         }
     }
-    if (!dir || batch < 1 || batches < 1 || threads < 0) return 2;
-    if (compare) return compare_bf16(dir, (size_t)batch, (int)threads);
+    if (!dir || batch < 0 || batches < 1 || threads < 0) return 2;
+    if (compare) return compare_bf16(dir, batch ? (size_t)batch : 8, (int)threads);
     int png = !strcmp(mode, "png"), overlap = !strcmp(mode, "png-overlap");
     if (!png && !overlap && strcmp(mode, "model")) {
         fprintf(stderr, "--mode %s: expected model, png or png-overlap\n", mode);
@@ -191,8 +201,12 @@ int main(int argc, char **argv)
     }
 
     double load_s;
-    v2f_model *m = load(dir, (int)threads, precision, &load_s);
+    v2f_model *m = load(dir, (int)threads, precision, attrop, &load_s);
     if (!m) return 1;
+    v2f_model_info info;
+    info.struct_size = sizeof info;
+    v2f_model_info_get(m, &info);
+    if (batch == 0) batch = info.default_batch_size;
     size_t n = (size_t)batch;
     float *vec = malloc(n * V2F_VECTOR_DIM * sizeof(float));
     uint8_t *rgb[2] = {malloc(v2f_image_bytes(n)), malloc(v2f_image_bytes(n))};
@@ -244,14 +258,13 @@ int main(int argc, char **argv)
     qsort(dt, (size_t)batches, sizeof *dt, cmp_double);
     double med = batches % 2 ? dt[batches / 2] : 0.5 * (dt[batches / 2 - 1] + dt[batches / 2]);
     double ips = overlap ? (double)(n * (size_t)batches) / t_all : (double)n / med;
-    v2f_model_info info;
-    info.struct_size = sizeof info;
-    v2f_model_info_get(m, &info);
     double rss = peak_rss_mib();
     printf("c mode=%s precision=%s batch=%ld batches=%ld images_per_s=%.3f median_batch_s=%.3f "
-           "load_s=%.2f peak_rss_mib=%.0f mib_per_image=%.1f threads=%d",
+           "load_s=%.2f peak_rss_mib=%.0f mib_per_image=%.1f threads=%d default_batch=%d "
+           "attrop=%s",
            mode, precision == V2F_PRECISION_BF16 ? "bf16" : "fp32", batch, batches, ips, med,
-           load_s, rss, rss / (double)n, info.threads);
+           load_s, rss, rss / (double)n, info.threads, (int)info.default_batch_size,
+           info.attrop == V2F_ATTROP_DISABLED ? "off" : "on");
     if (pngs) printf(" png_kib_per_image=%.1f", (double)png_bytes / 1024.0 / (double)pngs);
     printf("\n");
     v2f_model_free(m);

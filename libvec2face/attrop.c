@@ -165,6 +165,10 @@ v2f_status v2f_attrop_new(const v2f_model *model, const float *vectors,
     if (out) *out = NULL;
     if (!model || !vectors || !out) return v2f__fail(V2F_E_INVALID_ARG, "%s: NULL argument", fn);
     if (n == 0) return v2f__fail(V2F_E_INVALID_ARG, "%s: n must be at least 1", fn);
+    if (model->attrop == V2F_ATTROP_DISABLED)
+        return v2f__fail(V2F_E_UNSUPPORTED, "%s: %s was loaded with v2f_runtime_opts.attrop = "
+                         "V2F_ATTROP_DISABLED (no autograd copies of the networks); load it "
+                         "with V2F_ATTROP_ENABLED to run AttrOP", fn, model->dir);
     if (n > SIZE_MAX / (V2F_IMAGE_BYTES * sizeof(float) * 3))
         return v2f__fail(V2F_E_OVERFLOW, "%s: n = %zu is too large", fn, n);
     v2f_attrop_opts_init(&o, sizeof o);

@@ -10,7 +10,7 @@
 
 static _Thread_local char tls_message[1024];
 
-const char *v2f_version(void) { return "0.2.0"; }
+const char *v2f_version(void) { return "0.3.0"; }
 
 int32_t v2f_abi_version(void) { return V2F_ABI_VERSION; }
 

@@ -34,9 +34,14 @@ static v2f_status run_net(const v2f_model *model, int32_t part, const uint8_t *r
     if (v2f_image_bytes(n) == 0 || n > SIZE_MAX / (PIXELS * sizeof(float)))
         return v2f__fail(V2F_E_OVERFLOW, "%s: n = %zu is too large", fn, n);
     if ((s = v2f__model_part(model, part, &net))) return s;
+    /* Batches of 16, fewer when the memory cap is smaller (the same rule
+     * as the generators' default batch); a cap below one image fails. */
+    const uint64_t per_image = PIXELS * sizeof(float) + V2F_EST_WORK_PER_IMAGE;
+    const uint64_t fits = model->memory_limit / per_image;
     size_t batch = n < BATCH ? n : BATCH;
-    if ((s = v2f__check_memory(model, batch * (PIXELS * sizeof(float) + V2F_EST_WORK_PER_IMAGE),
-                               fn, "raise it; estimators work in batches of 16")))
+    if (fits < batch) batch = fits > 0 ? (size_t)fits : 1;
+    if ((s = v2f__check_memory(model, batch * per_image, fn,
+                               "raise it; estimators need one image at a time")))
         return s;
     if (!(buf = malloc(batch * PIXELS * sizeof(float))))
         return v2f__fail(V2F_E_NO_MEMORY, "%s: out of memory", fn);

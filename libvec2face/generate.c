@@ -8,7 +8,6 @@
 #include "masks.h"
 #include "model.h"
 
-#define DEFAULT_BATCH 16
 #define PIXELS (3 * V2F_IMAGE_SIZE * V2F_IMAGE_SIZE)
 
 void v2f_gen_opts_init(v2f_gen_opts *o, size_t size)
@@ -197,7 +196,7 @@ static v2f_status run(const v2f_model *model, int32_t part, const float *vectors
         return s;
     /* The memory cap, before anything is read or allocated: a huge n is
      * fine (it goes in batches), a huge batch_size is not. */
-    size_t batch = o.batch_size > 0 ? (size_t)o.batch_size : DEFAULT_BATCH;
+    size_t batch = o.batch_size > 0 ? (size_t)o.batch_size : (size_t)model->default_batch;
     if (batch > n) batch = n;
     uint64_t per_image = 2 * V2F_NUM_TOKENS + V2F_GEN_WORK_PER_IMAGE +
                          (o.raw_out ? 0 : PIXELS * sizeof(float)) +

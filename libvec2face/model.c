@@ -30,6 +30,7 @@ void v2f_runtime_opts_init(v2f_runtime_opts *o, size_t size)
     d.precision = V2F_PRECISION_FP32;
     d.max_model_bytes = 0;   /* V2F_MODEL_MAX_BYTES_DEFAULT */
     d.memory_limit = 0;      /* half of the physical memory */
+    d.attrop = V2F_ATTROP_ENABLED;
     memcpy(o, &d, d.struct_size);
 }
 
@@ -45,6 +46,15 @@ static int32_t online_cpus(void)
 #endif
     long n = sysconf(_SC_NPROCESSORS_ONLN);
     return n > 0 ? (int32_t)n : 1;
+}
+
+int32_t v2f__default_batch(const char *device, uint64_t memory_limit, uint64_t per_image)
+{
+    uint64_t batch = strncmp(device, "cuda", 4) == 0 ? V2F_DEFAULT_BATCH_CUDA
+                                                     : V2F_DEFAULT_BATCH_CPU;
+    uint64_t fits = per_image ? memory_limit / per_image : batch;
+    if (fits < batch) batch = fits;
+    return batch < 1 ? 1 : (int32_t)batch;
 }
 
 v2f_status v2f_model_load(const char *dir, const v2f_runtime_opts *opts,
@@ -65,6 +75,9 @@ v2f_status v2f_model_load(const char *dir, const v2f_runtime_opts *opts,
         return s;
     if (o.threads < 0)
         return v2f__fail(V2F_E_INVALID_ARG, "v2f_model_load: threads %d < 0", (int)o.threads);
+    if (o.attrop != V2F_ATTROP_ENABLED && o.attrop != V2F_ATTROP_DISABLED)
+        return v2f__fail(V2F_E_INVALID_ARG, "v2f_model_load: runtime option attrop %d; use "
+                         "V2F_ATTROP_ENABLED (0) or V2F_ATTROP_DISABLED (1)", (int)o.attrop);
     if (o.device && strlen(o.device) >= sizeof m->device)
         return v2f__fail(V2F_E_INVALID_ARG, "v2f_model_load: device string too long");
     if (strlen(dir) >= sizeof m->dir - 32)
@@ -84,6 +97,9 @@ v2f_status v2f_model_load(const char *dir, const v2f_runtime_opts *opts,
     snprintf(m->device, sizeof m->device, "%s", o.device ? o.device : "cpu");
     m->precision = o.precision;
     m->memory_limit = o.memory_limit ? o.memory_limit : v2f__default_memory_limit();
+    m->attrop = o.attrop;
+    m->default_batch = v2f__default_batch(m->device, m->memory_limit,
+                                          V2F_GEN_POSE_BYTES_PER_IMAGE);
     v2f__model_limits_default(&limits);
     if (o.max_model_bytes)
         limits.max_file_bytes = limits.max_total_bytes = o.max_model_bytes;
@@ -102,7 +118,8 @@ v2f_status v2f_model_load(const char *dir, const v2f_runtime_opts *opts,
         }
         /* Our own zip checks first: libtorch's reader is not hardened. */
         if ((s = v2f__model_precheck_file(path, &limits)) ||
-            (s = v2f_shim_load(path, p, m->device, m->precision, &m->parts[p], &m->info[p])))
+            (s = v2f_shim_load(path, p, m->device, m->precision,
+                               m->attrop == V2F_ATTROP_ENABLED, &m->parts[p], &m->info[p])))
             goto fail;
         found++;
         v2f__log(V2F_LOG_INFO, "loaded %s (%s, source %s)", path, m->info[p].kind,
@@ -163,6 +180,8 @@ v2f_status v2f_model_info_get(const v2f_model *m, v2f_model_info *info)
     full.threads = m->threads;
     full.precision = m->precision;
     snprintf(full.device, sizeof full.device, "%s", m->device);
+    full.default_batch_size = m->default_batch;
+    full.attrop = m->attrop;
     memcpy(info, &full, full.struct_size);
     return V2F_OK;
 }

@@ -80,8 +80,9 @@ type DatasetRecipe struct {
 	Format DatasetFormat
 	// JPEGQuality 1..100 (95).
 	JPEGQuality int
-	// BatchSize is images per batch (16): per generator call, and how often
-	// the manifest is synced and progress reported. Not part of the
+	// BatchSize is images per batch: per generator call, and how often
+	// the manifest is synced and progress reported; 0 (default since 0.3;
+	// 16 before): the model's ModelInfo.DefaultBatchSize. Not part of the
 	// recipe's identity: a restart may change it.
 	BatchSize int
 
@@ -110,6 +111,10 @@ type DatasetRecipe struct {
 	// maps, or folders whose images are taken in name order; they follow
 	// the PosePoints templates.
 	PoseLandmarks []string
+	// PNGLevel is the PNG zlib level 0..9, or -1 (DefaultDatasetRecipe)
+	// for the library's default (6); it changes file sizes, not pixels,
+	// and is not part of the recipe digest (since 0.3).
+	PNGLevel int
 }
 
 // DefaultDatasetRecipe returns the library's defaults (no identities file
@@ -124,7 +129,8 @@ func DefaultDatasetRecipe() DatasetRecipe {
 		Filter: DatasetFilter(cr.filter), FilterThreshold: float32(cr.filter_threshold),
 		FilterMaxAttempts: int(cr.filter_max_attempts), AttrOPImages: int(cr.attrop_images),
 		AttrOPQuality: float32(cr.attrop_quality), AttrOPIterations: int(cr.attrop_iterations),
-		AttrOPMaxRetries: int(cr.attrop_max_retries), PoseOrder: PoseOrder(cr.pose_order)}
+		AttrOPMaxRetries: int(cr.attrop_max_retries), PoseOrder: PoseOrder(cr.pose_order),
+		PNGLevel: int(cr.png_level)}
 }
 
 // DatasetStats are the counts of a DatasetJob.
@@ -178,6 +184,7 @@ func (m *Model) NewDatasetJob(recipe DatasetRecipe, shard, shards int) (*Dataset
 		{"BatchSize", r.BatchSize}, {"FilterMaxAttempts", r.FilterMaxAttempts},
 		{"AttrOPImages", r.AttrOPImages}, {"AttrOPYaw", len(r.AttrOPYaw)},
 		{"AttrOPIterations", r.AttrOPIterations}, {"AttrOPMaxRetries", r.AttrOPMaxRetries},
+		{"PNGLevel", r.PNGLevel},
 		{"PoseLandmarks", len(r.PoseLandmarks)}} {
 		if c.v < math.MinInt32 || c.v > math.MaxInt32 {
 			return nil, invalid("%s: %d does not fit in int32", c.what, c.v)
@@ -205,6 +212,7 @@ func (m *Model) NewDatasetJob(recipe DatasetRecipe, shard, shards int) (*Dataset
 		cr.pose_eps = C.float(r.PoseEps)
 		cr.format = C.int32_t(r.Format)
 		cr.jpeg_quality = C.int32_t(r.JPEGQuality)
+		cr.png_level = C.int32_t(r.PNGLevel)
 		cr.batch_size = C.int32_t(r.BatchSize)
 		cr.measure = C.uint32_t(r.Measure)
 		cr.filter = C.int32_t(r.Filter)

@@ -28,6 +28,7 @@ func cLayout() []layoutEntry {
 		{"v2f_runtime_opts", "precision", unsafe.Offsetof(C.v2f_runtime_opts{}.precision), unsafe.Sizeof(C.v2f_runtime_opts{}.precision)},
 		{"v2f_runtime_opts", "max_model_bytes", unsafe.Offsetof(C.v2f_runtime_opts{}.max_model_bytes), unsafe.Sizeof(C.v2f_runtime_opts{}.max_model_bytes)},
 		{"v2f_runtime_opts", "memory_limit", unsafe.Offsetof(C.v2f_runtime_opts{}.memory_limit), unsafe.Sizeof(C.v2f_runtime_opts{}.memory_limit)},
+		{"v2f_runtime_opts", "attrop", unsafe.Offsetof(C.v2f_runtime_opts{}.attrop), unsafe.Sizeof(C.v2f_runtime_opts{}.attrop)},
 		{"v2f_model_info", "sizeof", unsafe.Sizeof(C.v2f_model_info{}), 0},
 		{"v2f_model_info", "struct_size", unsafe.Offsetof(C.v2f_model_info{}.struct_size), unsafe.Sizeof(C.v2f_model_info{}.struct_size)},
 		{"v2f_model_info", "parts", unsafe.Offsetof(C.v2f_model_info{}.parts), unsafe.Sizeof(C.v2f_model_info{}.parts)},
@@ -37,6 +38,8 @@ func cLayout() []layoutEntry {
 		{"v2f_model_info", "threads", unsafe.Offsetof(C.v2f_model_info{}.threads), unsafe.Sizeof(C.v2f_model_info{}.threads)},
 		{"v2f_model_info", "precision", unsafe.Offsetof(C.v2f_model_info{}.precision), unsafe.Sizeof(C.v2f_model_info{}.precision)},
 		{"v2f_model_info", "device", unsafe.Offsetof(C.v2f_model_info{}.device), unsafe.Sizeof(C.v2f_model_info{}.device)},
+		{"v2f_model_info", "default_batch_size", unsafe.Offsetof(C.v2f_model_info{}.default_batch_size), unsafe.Sizeof(C.v2f_model_info{}.default_batch_size)},
+		{"v2f_model_info", "attrop", unsafe.Offsetof(C.v2f_model_info{}.attrop), unsafe.Sizeof(C.v2f_model_info{}.attrop)},
 		{"v2f_part_info", "sizeof", unsafe.Sizeof(C.v2f_part_info{}), 0},
 		{"v2f_part_info", "struct_size", unsafe.Offsetof(C.v2f_part_info{}.struct_size), unsafe.Sizeof(C.v2f_part_info{}.struct_size)},
 		{"v2f_part_info", "present", unsafe.Offsetof(C.v2f_part_info{}.present), unsafe.Sizeof(C.v2f_part_info{}.present)},
@@ -189,6 +192,7 @@ func cLayout() []layoutEntry {
 		{"v2f_dataset_recipe", "pose_order", unsafe.Offsetof(C.v2f_dataset_recipe{}.pose_order), unsafe.Sizeof(C.v2f_dataset_recipe{}.pose_order)},
 		{"v2f_dataset_recipe", "pose_landmark_count", unsafe.Offsetof(C.v2f_dataset_recipe{}.pose_landmark_count), unsafe.Sizeof(C.v2f_dataset_recipe{}.pose_landmark_count)},
 		{"v2f_dataset_recipe", "pose_landmarks", unsafe.Offsetof(C.v2f_dataset_recipe{}.pose_landmarks), unsafe.Sizeof(C.v2f_dataset_recipe{}.pose_landmarks)},
+		{"v2f_dataset_recipe", "png_level", unsafe.Offsetof(C.v2f_dataset_recipe{}.png_level), unsafe.Sizeof(C.v2f_dataset_recipe{}.png_level)},
 		{"v2f_dataset_stats", "sizeof", unsafe.Sizeof(C.v2f_dataset_stats{}), 0},
 		{"v2f_dataset_stats", "struct_size", unsafe.Offsetof(C.v2f_dataset_stats{}.struct_size), unsafe.Sizeof(C.v2f_dataset_stats{}.struct_size)},
 		{"v2f_dataset_stats", "identity_first", unsafe.Offsetof(C.v2f_dataset_stats{}.identity_first), unsafe.Sizeof(C.v2f_dataset_stats{}.identity_first)},
@@ -263,6 +267,7 @@ func cLayout() []layoutEntry {
 		{"v2f_image_write_opts", "sizeof", unsafe.Sizeof(C.v2f_image_write_opts{}), 0},
 		{"v2f_image_write_opts", "struct_size", unsafe.Offsetof(C.v2f_image_write_opts{}.struct_size), unsafe.Sizeof(C.v2f_image_write_opts{}.struct_size)},
 		{"v2f_image_write_opts", "jpeg_quality", unsafe.Offsetof(C.v2f_image_write_opts{}.jpeg_quality), unsafe.Sizeof(C.v2f_image_write_opts{}.jpeg_quality)},
+		{"v2f_image_write_opts", "png_level", unsafe.Offsetof(C.v2f_image_write_opts{}.png_level), unsafe.Sizeof(C.v2f_image_write_opts{}.png_level)},
 	}
 }
 
@@ -294,6 +299,9 @@ func cConstants() map[string]int64 {
 		"V2F_PART_COUNT":                 int64(C.V2F_PART_COUNT),
 		"V2F_PRECISION_FP32":             int64(C.V2F_PRECISION_FP32),
 		"V2F_PRECISION_BF16":             int64(C.V2F_PRECISION_BF16),
+		"V2F_PRECISION_FP16":             int64(C.V2F_PRECISION_FP16),
+		"V2F_ATTROP_ENABLED":             int64(C.V2F_ATTROP_ENABLED),
+		"V2F_ATTROP_DISABLED":            int64(C.V2F_ATTROP_DISABLED),
 		"V2F_DATASET_PNG":                int64(C.V2F_DATASET_PNG),
 		"V2F_DATASET_JPEG":               int64(C.V2F_DATASET_JPEG),
 		"V2F_DATASET_MEASURE_SIMILARITY": int64(C.V2F_DATASET_MEASURE_SIMILARITY),
@@ -314,5 +322,6 @@ func cConstants() map[string]int64 {
 		"V2F_NUM_TOKENS":                 int64(C.V2F_NUM_TOKENS),
 		"V2F_COND_DIM":                   int64(C.V2F_COND_DIM),
 		"V2F_SEPARABILITY_BINS":          int64(C.V2F_SEPARABILITY_BINS),
+		"V2F_PNG_LEVEL_DEFAULT":          int64(C.V2F_PNG_LEVEL_DEFAULT),
 	}
 }

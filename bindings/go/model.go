@@ -22,7 +22,8 @@ type RuntimeOptions struct {
 	// Threads is the number of intra-op threads; 0 = the CPUs this process
 	// may run on. libtorch's pool is process-wide: the last load sets it.
 	Threads int
-	// Precision of the generators: PrecisionFP32 (default) or PrecisionBF16.
+	// Precision of the generators: PrecisionFP32 (default), PrecisionBF16 or
+	// PrecisionFP16 (CUDA only).
 	Precision Precision
 	// MaxModelBytes is the largest accepted part file (and the most its zip
 	// entries may unpack to); 0: 16 GiB. A bigger file is ErrModel.
@@ -31,7 +32,17 @@ type RuntimeOptions struct {
 	// bytes: a call estimated over it fails with ErrNoMemory before
 	// allocating. 0: half the physical memory; math.MaxUint64: no cap.
 	MemoryLimit uint64
+	// DisableAttrOp loads without the autograd copies of the networks
+	// (since 0.3): less memory, the same images; AttrOp then fails with
+	// ErrUnsupported. The zero value keeps AttrOp available.
+	DisableAttrOp bool
 }
+
+// v2f_attrop_mode values (v2f_runtime_opts.attrop, v2f_model_info.attrop).
+const (
+	attropEnabled  = 0
+	attropDisabled = 1
+)
 
 // Model is an opened model directory. It is immutable after load and may be
 // used from several goroutines at once.
@@ -63,6 +74,9 @@ func LoadModel(dir string, opts *RuntimeOptions) (*Model, error) {
 		ro.precision = C.int32_t(opts.Precision)
 		ro.max_model_bytes = C.uint64_t(opts.MaxModelBytes)
 		ro.memory_limit = C.uint64_t(opts.MemoryLimit)
+		if opts.DisableAttrOp {
+			ro.attrop = attropDisabled
+		}
 	}
 	var p *C.v2f_model
 	if err := call(func() C.v2f_status { return C.v2f_model_load(cdir, ro, &p) }); err != nil {
@@ -115,6 +129,11 @@ type ModelInfo struct {
 	Threads   int // intra-op threads in use
 	Precision Precision
 	Device    string
+	// DefaultBatchSize is the images per forward pass when a batch size
+	// option is 0 (since 0.3).
+	DefaultBatchSize int
+	// AttrOp is false when the model was loaded with DisableAttrOp.
+	AttrOp bool
 }
 
 // Has reports whether the part's file was present.
@@ -131,7 +150,8 @@ func (m *Model) Info() (ModelInfo, error) {
 		}
 		out = ModelInfo{Parts: uint32(ci.parts), VectorDim: int(ci.vector_dim),
 			ImageSize: int(ci.image_size), CondDim: int(ci.cond_dim), Threads: int(ci.threads),
-			Precision: Precision(ci.precision), Device: goString(ci.device[:])}
+			Precision: Precision(ci.precision), Device: goString(ci.device[:]),
+			DefaultBatchSize: int(ci.default_batch_size), AttrOp: ci.attrop == attropEnabled}
 		return nil
 	})
 	return out, err

@@ -4,6 +4,7 @@ package vec2face
 // PrecisionBF16.
 
 import (
+	"bytes"
 	"errors"
 	"math"
 	"strings"
@@ -52,5 +53,38 @@ func TestPrecisionBF16(t *testing.T) {
 	defer m.Close()
 	if info, err := m.Info(); err != nil || info.Precision != PrecisionBF16 {
 		t.Errorf("info: %+v, %v", info, err)
+	}
+}
+
+func TestDisableAttrOp(t *testing.T) {
+	// 0.3: DisableAttrOp loads without the autograd copies: the same
+	// images, AttrOp refused naming the option.
+	on, err := LoadModel(modelDir(t, "tiny"), &RuntimeOptions{Threads: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer on.Close()
+	off, err := LoadModel(modelDir(t, "tiny"), &RuntimeOptions{Threads: 2, DisableAttrOp: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer off.Close()
+	iOn, _ := on.Info()
+	iOff, _ := off.Info()
+	if !iOn.AttrOp || iOff.AttrOp || iOn.DefaultBatchSize != 8 || iOff.DefaultBatchSize != 8 {
+		t.Errorf("info: %+v / %+v", iOn, iOff)
+	}
+	v := make([]float32, VectorDim)
+	for i := range v {
+		v[i] = float32((i*7)%11-5) * 0.25
+	}
+	a, errA := on.Generate(v, &GenOptions{Seed: 3})
+	b, errB := off.Generate(v, &GenOptions{Seed: 3})
+	if errA != nil || errB != nil || !bytes.Equal(a, b) {
+		t.Errorf("images differ (%v, %v)", errA, errB)
+	}
+	if _, err := off.NewAttrOp(v, nil, nil); !errors.Is(err, ErrUnsupported) ||
+		!strings.Contains(err.Error(), "V2F_ATTROP_DISABLED") {
+		t.Errorf("AttrOp: %v", err)
 	}
 }

@@ -45,7 +45,7 @@ import (
 // Versions and sizes of the C header this package was written against.
 const (
 	VersionMajor = 0
-	VersionMinor = 2
+	VersionMinor = 3
 	VersionPatch = 0
 	// ABIVersion is the C ABI version this package was written for; the
 	// loaded library must report the same from v2f_abi_version().
@@ -57,6 +57,7 @@ const (
 	NumTokens        = 49            // mask tokens per image
 	CondDim          = 768           // length of a pose condition
 	SeparabilityBins = 200           // histogram bins of a SeparabilityReport
+	PNGLevelDefault  = 6             // PNG zlib level of PNGLevel -1 (since 0.3)
 
 	// RawImageFloats is the number of float32 values of one raw CHW image.
 	RawImageFloats = 3 * ImageSize * ImageSize
@@ -93,6 +94,9 @@ const (
 	// CPU with AVX512-BF16 or AMX-BF16, or a CUDA device (else
 	// ErrUnsupported).
 	PrecisionBF16 Precision = 1
+	// PrecisionFP16 (since 0.3) runs the generators in float16 on a CUDA
+	// device; elsewhere ErrUnsupported.
+	PrecisionFP16 Precision = 2
 )
 
 // LogLevel of a log message.
@@ -105,7 +109,7 @@ const (
 	LogDebug LogLevel = 3
 )
 
-// Version is the version string of the loaded library, e.g. "0.2.0".
+// Version is the version string of the loaded library, e.g. "0.3.0".
 func Version() string { return C.GoString(C.v2f_version()) }
 
 // LibraryABIVersion is the ABI version the loaded library reports.

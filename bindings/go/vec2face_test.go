@@ -106,9 +106,12 @@ var goConstants = map[string]int64{
 	"V2F_VERSION_PATCH": VersionPatch, "V2F_ABI_VERSION": ABIVersion,
 	"V2F_VECTOR_DIM": VectorDim, "V2F_IMAGE_SIZE": ImageSize, "V2F_IMAGE_BYTES": ImageBytes,
 	"V2F_NUM_TOKENS": NumTokens, "V2F_COND_DIM": CondDim,
-	"V2F_SEPARABILITY_BINS": SeparabilityBins,
-	"V2F_DATASET_PNG":       int64(DatasetPNG), "V2F_DATASET_JPEG": int64(DatasetJPEG),
+	"V2F_SEPARABILITY_BINS": SeparabilityBins, "V2F_PNG_LEVEL_DEFAULT": PNGLevelDefault,
+	"V2F_DATASET_PNG": int64(DatasetPNG), "V2F_DATASET_JPEG": int64(DatasetJPEG),
 	"V2F_PRECISION_BF16":             int64(PrecisionBF16),
+	"V2F_PRECISION_FP16":             int64(PrecisionFP16),
+	"V2F_ATTROP_ENABLED":             attropEnabled,
+	"V2F_ATTROP_DISABLED":            attropDisabled,
 	"V2F_DATASET_MEASURE_SIMILARITY": int64(MeasureSimilarity),
 	"V2F_DATASET_MEASURE_QUALITY":    int64(MeasureQuality),
 	"V2F_DATASET_MEASURE_YAW":        int64(MeasureYaw),
@@ -908,7 +911,7 @@ func TestDatasetJob(t *testing.T) {
 	out := filepath.Join(dir, "ds")
 	r := DefaultDatasetRecipe()
 	if r.PerturbImages != 4 || r.PoseImages != 0 || r.PoseEps != 0.7 || r.Format != DatasetPNG ||
-		r.JPEGQuality != 95 || r.BatchSize != 16 || r.Identities != "" || r.Eps != nil {
+		r.JPEGQuality != 95 || r.BatchSize != 0 || r.Identities != "" || r.Eps != nil {
 		t.Errorf("DefaultDatasetRecipe: %+v", r)
 	}
 	r.Identities, r.OutDir, r.Seed, r.PerturbImages, r.BatchSize = npy, out, 5, 2, 2

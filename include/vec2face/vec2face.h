@@ -75,7 +75,7 @@ extern "C" {
 /* ------------------------------------------------------------------ */
 
 #define V2F_VERSION_MAJOR 0
-#define V2F_VERSION_MINOR 2
+#define V2F_VERSION_MINOR 3
 #define V2F_VERSION_PATCH 0
 /* Bumped whenever a released struct layout or signature changes. */
 #define V2F_ABI_VERSION 0
@@ -174,9 +174,28 @@ typedef enum v2f_precision {
      *  identity, quality and pose networks and AttrOP's autograd stay in
      *  float32. Needs a CPU with AVX512-BF16 or AMX-BF16 (else
      *  V2F_E_UNSUPPORTED) or a CUDA device. Images differ from float32 by
-     *  a few levels (about 35-45 dB PSNR). */
-    V2F_PRECISION_BF16 = 1
+     *  a few levels (about 35-45 dB PSNR). On CPUs with AVX-512 the image
+     *  decoder's GroupNorm + swish runs fused and channels-last (0.3). */
+    V2F_PRECISION_BF16 = 1,
+    /** @since 0.3: the generators run in float16 on a CUDA device, with the
+     *  same float32 statistics as bf16; elsewhere V2F_E_UNSUPPORTED (CPUs
+     *  have no fast float16). Not yet measured on a GPU. */
+    V2F_PRECISION_FP16 = 2
 } v2f_precision;
+
+/** Whether a model can run AttrOP (v2f_runtime_opts.attrop). @since 0.3 */
+typedef enum v2f_attrop_mode {
+    /** Default: every part is held twice, optimised for inference and as
+     *  loaded (float32, for AttrOP's autograd). */
+    V2F_ATTROP_ENABLED = 0,
+    /** Only the inference copy is kept: less memory (base generator on
+     *  CPU, batch 8: peak RSS 1.5 instead of 1.9 GiB), and
+     *  v2f_attrop_new and dataset jobs with attrop_images (at
+     *  v2f_dataset_job_run, on the first AttrOP image) fail with
+     *  V2F_E_UNSUPPORTED naming this option. Generation and the
+     *  estimators give the same bytes as with V2F_ATTROP_ENABLED. */
+    V2F_ATTROP_DISABLED = 1
+} v2f_attrop_mode;
 
 /** Runtime options for v2f_model_load. @since 0.1 */
 typedef struct v2f_runtime_opts {
@@ -205,8 +224,16 @@ typedef struct v2f_runtime_opts {
      *  the physical memory; UINT64_MAX: no cap. Calls without a model use
      *  the default cap. The estimate counts host memory with a per-image
      *  figure measured on CPU (64 MiB per generated image, 32 MiB per
-     *  estimator image); it does not query a GPU's memory. */
+     *  estimator image); it does not query a GPU's memory. Since 0.3 it
+     *  also bounds the default batch size (v2f_model_info.
+     *  default_batch_size) and the estimators' batch (16 images, fewer
+     *  under a smaller cap instead of failing). */
     uint64_t memory_limit;
+    /* ---- @since 0.3 ---- */
+    /** v2f_attrop_mode: V2F_ATTROP_ENABLED (default) or
+     *  V2F_ATTROP_DISABLED to load without the autograd copies of the
+     *  networks; other values are V2F_E_INVALID_ARG. */
+    int32_t attrop;
 } v2f_runtime_opts;
 
 /** Fill o with defaults. size must be sizeof *o as the caller compiled
@@ -241,6 +268,20 @@ typedef struct v2f_model_info {
     int32_t threads;          /* intra-op threads in use */
     int32_t precision;        /* v2f_precision */
     char device[32];          /* "cpu", "cuda:0", ... */
+    /* ---- @since 0.3 ---- */
+    /** Images per forward pass when a batch_size option is 0
+     *  (v2f_gen_opts, v2f_dataset_recipe): on CPU 8 (measured: images/s
+     *  is flat from 4 to 32 at float32 and best at 8 in bfloat16, and
+     *  memory grows with the batch); on CUDA 32 (not measured: there is
+     *  no GPU here, and a CPU-only libtorch has no CUDA free-memory
+     *  query); then lowered, down to 1, until one batch of
+     *  v2f_generate_pose fits memory_limit with the per-image estimate
+     *  of the memory check (64 MiB + buffers per image). A cap too small
+     *  for even one image leaves 1, and the call then fails with
+     *  V2F_E_NO_MEMORY as before. */
+    int32_t default_batch_size;
+    /** v2f_attrop_mode the model was loaded with. */
+    int32_t attrop;
 } v2f_model_info;
 
 /** Fill info (info->struct_size must be set by the caller). @since 0.1 */
@@ -291,7 +332,9 @@ typedef struct v2f_gen_opts {
      *  model's num_dropped ones per image. NULL: sampled. */
     const uint8_t *dropped;
     const uint8_t *masked;
-    /** Images per forward pass; 0 = default (16). */
+    /** Images per forward pass; 0 = the model's default_batch_size
+     *  (v2f_model_info; before 0.3 always 16). Images do not depend on
+     *  it beyond the batch-split contract (at most 1/255 per pixel). */
     int32_t batch_size;
     /** Optional raw float output [n][3][112][112] (CHW), or NULL. */
     float *raw_out;
@@ -454,7 +497,9 @@ typedef struct v2f_attrop_losses {
  *  @param class_vectors  [n][512] identity centres for the hinged identity
  *                        loss, or NULL (loss against the input vectors)
  *  @return V2F_OK, V2F_E_INVALID_ARG, V2F_E_UNSUPPORTED (a needed part is
- *          absent; the message names the file), V2F_E_BACKEND,
+ *          absent; the message names the file; since 0.3 also a model
+ *          loaded with v2f_runtime_opts.attrop = V2F_ATTROP_DISABLED),
+ *          V2F_E_BACKEND,
  *          V2F_E_NO_MEMORY (n vectors in one step would need more than the
  *          model's memory_limit: use fewer per handle), ...
  *  @since 0.1 */
@@ -880,9 +925,10 @@ typedef struct v2f_dataset_recipe {
     int32_t format;
     /** JPEG quality 1..100 (default 95). */
     int32_t jpeg_quality;
-    /** Images per batch (default 16): per generator call, and how often
-     *  the manifest is fsync'ed and progress is reported. Not part of the
-     *  recipe's identity: a restart may change it. */
+    /** Images per batch: per generator call, and how often the
+     *  manifest is fsync'ed and progress is reported. 0 (default since
+     *  0.3; 16 before): the model's default_batch_size (v2f_model_info).
+     *  Not part of the recipe's identity: a restart may change it. */
     int32_t batch_size;
     /* ---- @since 0.2 (all off by default; a recipe that leaves them off
      * has the recipe.txt, digest and images of 0.1) ---- */
@@ -944,6 +990,21 @@ typedef struct v2f_dataset_recipe {
      *  decoded pixels are hashed into the recipe digest. */
     int32_t pose_landmark_count;
     const char *const *pose_landmarks;
+    /* ---- @since 0.3 ---- */
+    /** PNG zlib level of the images, as v2f_image_write_opts.png_level:
+     *  -1 (default) = V2F_PNG_LEVEL_DEFAULT, 0..9; outside -1..9 is
+     *  V2F_E_INVALID_ARG at v2f_dataset_job_new. Ignored for JPEG. Not
+     *  part of the recipe digest (it changes the bytes of a file, not its
+     *  pixels), so a restart or another shard may use another level: a
+     *  folder may then hold files of both levels, which verify accepts
+     *  (it decodes, never compares bytes). vec2face merge compares
+     *  same-named files by bytes, so two folders (or a folder and the
+     *  merge's existing output) that both hold one image written at
+     *  different levels are refused as conflicting, naming both files;
+     *  the shards of one dataset have disjoint files and merge whatever
+     *  their levels.
+     *  @since 0.3 */
+    int32_t png_level;
 } v2f_dataset_recipe;
 
 /** Flags of v2f_dataset_recipe.measure. @since 0.2 */
@@ -1022,6 +1083,21 @@ V2F_API v2f_status v2f_dataset_job_new(const v2f_model *model,
  *  with the same recipe resumes. A write error stops the run with
  *  V2F_E_IO naming the path; nothing half-written is left under a final
  *  name. May be called again after a failure or a cancel.
+ *
+ *  Since 0.3 the images of batch k are encoded and written (and the
+ *  batch's manifest rows appended and fsync'ed) by a writer thread that
+ *  the call starts and joins, while batch k+1 is generated and measured
+ *  on the calling thread; at most one batch is in flight (two batch
+ *  buffers). The files, rows and their order are those of 0.2. progress
+ *  is still called on the calling thread, once batch k is on disk with
+ *  its rows, so `done` counts files in place; the report of batch k thus
+ *  comes after batch k+1 is generated, and a cancel then also writes
+ *  batch k+1 (already made) before returning. A write error in the
+ *  writer stops the generation of the next batch at its next generator
+ *  call and is returned here with the writer's status and message
+ *  (v2f_last_error() on the calling thread). Log messages of the writer
+ *  come from its thread (the log callback is serialised). If no thread
+ *  can be started the batch is written on the calling thread.
  *  @return V2F_OK, V2F_E_INVALID_ARG, V2F_E_IO, V2F_E_FORMAT (a manifest
  *          part that is not ours), V2F_E_BACKEND, V2F_E_NO_MEMORY,
  *          V2F_E_CANCELLED
@@ -1247,10 +1323,28 @@ V2F_API v2f_status v2f_image_read(const char *path,
                                   const v2f_image_read_opts *opts,
                                   uint8_t *rgb_out);
 
+/** The PNG zlib level used when v2f_image_write_opts.png_level or
+ *  v2f_dataset_recipe.png_level is -1: 6, zlib's and libpng's own
+ *  default, so files are byte for byte those of 0.2. Kept for size, not
+ *  speed: encoding one 112x112 image took 1.0-1.6 ms at level 6 and
+ *  0.7-1.2 ms at level 1 (3-8% larger files) on the bench machine, under
+ *  1.5% of the 0.1-0.25 s an image takes to generate on CPU, and the
+ *  dataset job encodes on a writer thread, off the generator's path;
+ *  level 0 (stored, +19-45%) costs 0.2-0.4 ms. Filters are libpng's
+ *  adaptive choice at every level (bench/png_levels.c,
+ *  bench/RESULTS.md). @since 0.3 */
+#define V2F_PNG_LEVEL_DEFAULT 6
+
 typedef struct v2f_image_write_opts {
     uint32_t struct_size;
     /** JPEG quality 1..100 (default 95). */
     int32_t jpeg_quality;
+    /** PNG zlib compression level: -1 (default) = the library's default,
+     *  V2F_PNG_LEVEL_DEFAULT; 0 (stored, largest, fastest) .. 9 (smallest,
+     *  slowest). Changes the bytes and size of a PNG file, never its
+     *  pixels. Outside -1..9 is V2F_E_INVALID_ARG naming the value.
+     *  @since 0.3 */
+    int32_t png_level;
 } v2f_image_write_opts;
 
 /** Fill o with defaults; size must be sizeof *o. @since 0.1 */
@@ -1262,7 +1356,7 @@ V2F_API void v2f_image_write_opts_init(v2f_image_write_opts *o, size_t size);
  *  @param rgb     width * height * 3 bytes, row-major RGB
  *  @param width, height  1..65535 (JPEG: at most 65500)
  *  @return V2F_OK, V2F_E_INVALID_ARG (NULL, unknown extension, size,
- *          quality), V2F_E_IO
+ *          quality, png_level), V2F_E_IO
  *  @since 0.1 */
 V2F_API v2f_status v2f_image_write(const char *path, const uint8_t *rgb,
                                    int32_t width, int32_t height,

@@ -81,6 +81,8 @@ typedef struct v2f__ds_recipe {
     float pose_eps;
     int32_t format;
     int32_t jpeg_quality;
+    int32_t png_level;              /* -1..9; not in the digest (bytes,
+                                       not pixels) */
     int32_t batch_size;
     uint32_t measure;               /* v2f_dataset_measure flags; the
                                        filter adds SIMILARITY */

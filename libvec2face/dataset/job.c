@@ -5,12 +5,16 @@
  * filters), and, with a regenerating filter, the rejected ones made again
  * with the next attempt's keys until every image is kept or dropped.
  *
- * Order of writes per batch: every image to a temporary name and renamed
- * (v2f_image_write), then the batch's manifest rows appended and fsync'ed.
- * So a row never names a file that was not complete, and after a crash a
- * restart only has to (a) drop a torn last manifest line, (b) remove
- * temporary files, (c) add rows for files that made it without their row,
- * (d) generate what is missing. */
+ * Batch k is encoded and written by the writer (job_writer.c, a thread
+ * of its own) while batch k+1 is generated and measured here: two batch
+ * buffers, at most one batch in flight. Order of writes per batch: every
+ * image to a temporary name and renamed (v2f_image_write), then the
+ * batch's manifest rows appended and fsync'ed. So a row never names a
+ * file that was not complete, and after a crash a restart only has to
+ * (a) drop a torn last manifest line, (b) remove temporary files, (c) add
+ * rows for files that made it without their row, (d) generate what is
+ * missing. Progress and the bookkeeping of a written batch happen here,
+ * after the writer is done with it. */
 #define _POSIX_C_SOURCE 200809L
 #include <dirent.h>
 #include <errno.h>
@@ -24,6 +28,7 @@
 
 #include "dataset.h"
 #include "io/atomic_file.h"
+#include "job_writer.h"
 #include "rng.h"
 
 struct v2f_dataset_job {
@@ -88,6 +93,11 @@ static v2f_status check_parts(const v2f_model *model, const v2f__ds_recipe *r)
                              : (need & ~info.parts
                                 & (1u << V2F_PART_MAGFACE))
                                  ? "magface.pt" : "headpose.pt");
+        if (info.attrop == V2F_ATTROP_DISABLED)
+            return v2f__fail(V2F_E_UNSUPPORTED, "dataset: AttrOP images need a "
+                             "model loaded with v2f_runtime_opts.attrop = "
+                             "V2F_ATTROP_ENABLED; this one has "
+                             "V2F_ATTROP_DISABLED");
     }
     if ((r->measure & V2F_DATASET_MEASURE_SIMILARITY)
         && !(info.parts & (1u << V2F_PART_ARCFACE)))
@@ -140,6 +150,11 @@ v2f_status v2f_dataset_job_new(const v2f_model *model,
     job->shard_index = shard_index;
     job->shard_count = shard_count;
     st = v2f__ds_recipe_copy(&job->r, recipe);
+    if (st == V2F_OK && job->r.batch_size == 0) {   /* the model's default batch */
+        v2f_model_info mi = {.struct_size = sizeof mi};
+        if ((st = v2f_model_info_get(model, &mi)) == V2F_OK)
+            job->r.batch_size = mi.default_batch_size;
+    }
     if (st == V2F_OK)
         st = check_parts(model, &job->r);
     if (st == V2F_OK)
@@ -209,31 +224,59 @@ v2f_status v2f_dataset_job_stats(const v2f_dataset_job *job,
 /* ---- one run ---- */
 
 enum { ROW_NONE = 0, ROW_OK = 1, ROW_DROPPED = 2 };
-enum { PENDING = 0, KEPT = 1, DROPPED = 2 };
+enum { PENDING = V2F_DS_PENDING, KEPT = V2F_DS_KEPT,
+       DROPPED = V2F_DS_DROPPED };
 
 typedef struct run {
     v2f_dataset_job *job;
     uint8_t *have_file;     /* [shard images] */
     uint8_t *have_row;      /* [shard images]: ROW_* */
     uint32_t *left;         /* [shard identities]: images not done */
-    int fd;                 /* manifest part, O_APPEND */
-    int v1;                 /* the part has the six 0.1 columns */
-    /* batch entries, batch_size each, in slot (identity, image) order */
-    size_t *slot;           /* shard image index of each entry */
+    v2f__ds_writer w;       /* manifest part + the batch in flight */
+    /* two batches of batch_size entries: one generated here while the
+     * writer has the other */
+    v2f__ds_batch batches[2];
+    v2f__ds_batch *cur;     /* the batch being made (selected, generated,
+                               measured); the fields below alias it */
+    size_t *slot;
     uint64_t *id_idx;
     uint64_t *im_idx;
     uint32_t *attempt;
     uint8_t *state;         /* PENDING, KEPT, DROPPED */
     float *eps, *sim, *qual, *yaw;
-    uint8_t *rgb;           /* [B] images */
+    uint8_t *rgb;
     /* a gathered group of entries, batch_size each */
     size_t *g;              /* entry of each group member */
     uint64_t *g_id, *g_key;
     float *vec_in, *vec_out, *g_eps, *feat, *angles, *g_qual;
     uint8_t *g_rgb, *landmarks;
-    char *rows;             /* text of the rows to append */
-    size_t rows_len, rows_cap;
 } run;
+
+/* Make b the batch the generator fills. */
+static void use_batch(run *ru, v2f__ds_batch *b)
+{
+    ru->cur = b;
+    ru->slot = b->slot;
+    ru->id_idx = b->id_idx;
+    ru->im_idx = b->im_idx;
+    ru->attempt = b->attempt;
+    ru->state = b->state;
+    ru->eps = b->eps;
+    ru->sim = b->sim;
+    ru->qual = b->qual;
+    ru->yaw = b->yaw;
+    ru->rgb = b->rgb;
+}
+
+/* Checked between generator calls: after a write error the run ends, so
+ * the batch being made would be thrown away; stop making it. The
+ * writer's own error is what v2f_dataset_job_run reports. */
+static v2f_status writer_check(run *ru)
+{
+    if (v2f__ds_writer_failed(&ru->w))
+        return v2f__fail(V2F_E_IO, "dataset: stopped after a write error");
+    return V2F_OK;
+}
 
 static const char *ext_of(const v2f_dataset_job *job)
 {
@@ -301,7 +344,7 @@ static v2f_status open_manifest(run *ru)
     if (st != V2F_OK)
         return st;
     st = v2f__ds_manifest_read(job->manifest_path, row_check, ru, &valid,
-                               &torn, &missing, &ru->v1);
+                               &torn, &missing, &ru->w.v1);
     if (st != V2F_OK && !missing)
         return st;
     if (missing || valid == 0) {
@@ -309,95 +352,20 @@ static v2f_status open_manifest(run *ru)
         if (st != V2F_OK)
             return st;
         torn = 0;
-        ru->v1 = 0;
+        ru->w.v1 = 0;
     }
-    ru->fd = open(job->manifest_path, O_WRONLY | O_APPEND);
-    if (ru->fd < 0)
+    ru->w.fd = open(job->manifest_path, O_WRONLY | O_APPEND);
+    if (ru->w.fd < 0)
         return v2f__fail(V2F_E_IO, "cannot open '%s': %s",
                          job->manifest_path, strerror(errno));
     if (torn) {
         v2f__log(V2F_LOG_WARN, "%s: dropping a torn last line (interrupted "
                  "write)", job->manifest_path);
-        if (ftruncate(ru->fd, valid) != 0 || fsync(ru->fd) != 0)
+        if (ftruncate(ru->w.fd, valid) != 0 || fsync(ru->w.fd) != 0)
             return v2f__fail(V2F_E_IO, "cannot repair '%s': %s",
                              job->manifest_path, strerror(errno));
     }
     return V2F_OK;
-}
-
-/* Append the collected rows and fsync; on failure cut the part back so no
- * torn row is left. */
-static v2f_status flush_rows(run *ru)
-{
-    const char *path = ru->job->manifest_path;
-    size_t off = 0;
-    off_t before;
-    int err = 0;
-    if (ru->rows_len == 0)
-        return V2F_OK;
-    before = lseek(ru->fd, 0, SEEK_END);
-    while (off < ru->rows_len) {
-        ssize_t w = write(ru->fd, ru->rows + off, ru->rows_len - off);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0) {
-            err = w < 0 ? errno : EIO;
-            break;
-        }
-        off += (size_t)w;
-    }
-    if (!err && fsync(ru->fd) != 0)
-        err = errno;
-    if (err) {
-        if (before >= 0 && ftruncate(ru->fd, before) != 0)
-            v2f__log(V2F_LOG_ERROR, "cannot cut '%s' back: %s", path,
-                     strerror(errno));
-        return v2f__fail(V2F_E_IO, "cannot write '%s': %s; run again to "
-                         "resume", path, strerror(err));
-    }
-    ru->rows_len = 0;
-    return V2F_OK;
-}
-
-static v2f_status add_row(run *ru, const v2f__ds_row *row)
-{
-    v2f_dataset_job *job = ru->job;
-    char line[256];
-    int n = v2f__ds_row_format(line, sizeof line, row, ext_of(job), ru->v1);
-    if (n < 0 || (size_t)n >= sizeof line)
-        return v2f__fail(V2F_E_INTERNAL, "dataset: manifest row too long");
-    if (ru->rows_len + (size_t)n + 1 > ru->rows_cap) {
-        size_t cap = (ru->rows_cap + (size_t)n + 1) * 2;
-        char *nr = realloc(ru->rows, cap);
-        if (!nr)
-            return v2f__fail(V2F_E_NO_MEMORY, "out of memory");
-        ru->rows = nr;
-        ru->rows_cap = cap;
-    }
-    memcpy(ru->rows + ru->rows_len, line, (size_t)n);
-    ru->rows_len += (size_t)n;
-    return V2F_OK;
-}
-
-/* The row of batch entry c (or of a repaired file when c is -1: eps given,
- * attempt 0, nothing measured). */
-static void fill_row(const run *ru, v2f__ds_row *row, uint64_t identity,
-                     uint32_t image, uint32_t attempt, int dropped, float eps,
-                     float sim, float qual, float yaw)
-{
-    const v2f_dataset_job *job = ru->job;
-    memset(row, 0, sizeof *row);
-    row->identity = identity;
-    row->image = image;
-    row->source = v2f__ds_source_of(&job->r, image);
-    row->pose = row->source == V2F_DS_POSE;
-    row->eps = eps;
-    row->seed = job->r.seed;
-    row->attempt = attempt;
-    row->dropped = dropped;
-    row->similarity = sim;
-    row->quality = qual;
-    row->yaw = yaw;
 }
 
 /* Perturbed vectors of the m group members (all of one source): pose
@@ -459,6 +427,9 @@ static v2f_status attrop_group(run *ru, size_t m)
         uint64_t j = ru->g_key[i] & 0xffffffffu;
         uint64_t first = (uint64_t)(job->r.perturb_images
                                     + job->r.pose_images);
+        st = writer_check(ru);   /* AttrOP takes seconds per image */
+        if (st != V2F_OK)
+            break;
         v2f_attrop_opts_init(&o, sizeof o);
         o.seed = job->r.seed;
         o.identity_index = &ru->g_id[i];
@@ -539,7 +510,9 @@ static v2f_status make_pending(run *ru, size_t count)
         }
         if (m == 0)
             continue;
-        st = generate_group(ru, m, source);
+        st = writer_check(ru);
+        if (st == V2F_OK)
+            st = generate_group(ru, m, source);
         if (st != V2F_OK)
             return st;
         for (i = 0; i < m; i++) {
@@ -618,6 +591,8 @@ static v2f_status make_batch(run *ru, size_t count)
     }
     while (pending > 0) {
         st = make_pending(ru, count);
+        if (st == V2F_OK)
+            st = writer_check(ru);
         if (st == V2F_OK && measures(job))
             st = measure_pending(ru, count);
         if (st != V2F_OK)
@@ -728,97 +703,115 @@ static v2f_status add_missing_rows(run *ru)
         ru->g_key[0] = image_key(j, 0);
         st = perturb_group(ru, 1, source);
         if (st == V2F_OK) {
-            fill_row(ru, &row, id, j, 0, 0, ru->g_eps[0], NAN, NAN, NAN);
-            st = add_row(ru, &row);
+            v2f__ds_fill_row(&job->r, &row, id, j, 0, 0, ru->g_eps[0], NAN,
+                             NAN, NAN);
+            st = v2f__ds_writer_add_row(&ru->w, &row);
         }
         if (st != V2F_OK)
             return st;
         ru->have_row[k] = ROW_OK;
         job->stats.rows_added++;
         if (++batch == B) {
-            st = flush_rows(ru);
+            st = v2f__ds_writer_flush(&ru->w);
             if (st != V2F_OK)
                 return st;
             batch = 0;
         }
     }
-    return flush_rows(ru);
+    return v2f__ds_writer_flush(&ru->w);
 }
 
-static v2f_status write_batch(run *ru, size_t count)
+/* Pick the next batch into ru->cur: up to batch_size missing images from
+ * *k on, in (identity, image) order. Entries of the batch in flight lie
+ * before *k, so their pending bookkeeping is never read here. */
+static size_t select_batch(run *ru, size_t *k)
 {
     v2f_dataset_job *job = ru->job;
-    v2f_image_write_opts wo;
-    v2f__ds_row row;
+    size_t n = job->stats.images_total, count = 0;
+    for (; *k < n && count < (size_t)job->r.batch_size; (*k)++) {
+        if (is_done(ru, *k))
+            continue;
+        ru->slot[count] = *k;
+        ru->id_idx[count] = job->first + *k / job->per_id;
+        ru->im_idx[count] = *k % job->per_id;
+        ru->cur->add_row[count] = ru->have_row[*k] == ROW_NONE;
+        count++;
+    }
+    ru->cur->count = count;
+    return count;
+}
+
+/* Count what the writer did with batch b (its first b->handled entries
+ * are in place or dropped); the number of images now done. */
+static size_t apply_batch(run *ru, const v2f__ds_batch *b)
+{
+    v2f_dataset_job *job = ru->job;
     size_t c;
-    v2f_status st;
-    v2f_image_write_opts_init(&wo, sizeof wo);
-    wo.jpeg_quality = job->r.jpeg_quality;
-    for (c = 0; c < count; c++) {
-        fill_row(ru, &row, ru->id_idx[c], (uint32_t)ru->im_idx[c],
-                 ru->attempt[c], ru->state[c] == DROPPED, ru->eps[c],
-                 ru->sim[c], ru->qual[c], ru->yaw[c]);
-        if (ru->state[c] == DROPPED) {
+    for (c = 0; c < b->handled; c++) {
+        int dropped = b->state[c] == DROPPED;
+        if (dropped) {
             job->stats.images_dropped++;
         } else {
-            v2f__ds_image_path(job->path, job->path_size, job->r.out_dir,
-                               ru->id_idx[c], (uint32_t)ru->im_idx[c],
-                               ext_of(job), NULL);
-            errno = 0;
-            st = v2f_image_write(job->path, ru->rgb + c * V2F_IMAGE_BYTES,
-                                 V2F_IMAGE_SIZE, V2F_IMAGE_SIZE, &wo);
-            if (st != V2F_OK) {
-                int err = errno;
-                char msg[700], why[80] = "";
-                snprintf(msg, sizeof msg, "%s", v2f_last_error());
-                /* The encoders report "Write Error"; say why when the
-                 * system said it (disk full, file too large, quota,
-                 * read-only). */
-                if ((err == ENOSPC || err == EFBIG || err == EDQUOT
-                     || err == EROFS || err == EIO)
-                    && !strstr(msg, strerror(err)))
-                    snprintf(why, sizeof why, " (%s)", strerror(err));
-                /* Keep the rows of the images already in place. */
-                flush_rows(ru);
-                return v2f__fail(st, "dataset: %s%s%s%s; run again to "
-                                 "resume", msg, why,
-                                 strstr(msg, job->path) ? "" : " writing ",
-                                 strstr(msg, job->path) ? "" : job->path);
-            }
-            ru->have_file[ru->slot[c]] = 1;
+            ru->have_file[b->slot[c]] = 1;
             job->stats.images_written++;
         }
-        if (--ru->left[ru->id_idx[c] - job->first] == 0)
+        if (--ru->left[b->id_idx[c] - job->first] == 0)
             job->stats.identities_done++;
-        if (!ru->have_row[ru->slot[c]]) {
-            st = add_row(ru, &row);
-            if (st != V2F_OK)
-                return st;
-            ru->have_row[ru->slot[c]] = row.dropped ? ROW_DROPPED : ROW_OK;
-        }
+        if (b->add_row[c])
+            ru->have_row[b->slot[c]] = dropped ? ROW_DROPPED : ROW_OK;
     }
-    return flush_rows(ru);
+    return b->handled;
+}
+
+static int alloc_batch(v2f__ds_batch *b, size_t B)
+{
+    memset(b, 0, sizeof *b);
+    b->slot = malloc(B * sizeof *b->slot);
+    b->id_idx = malloc(B * sizeof *b->id_idx);
+    b->im_idx = malloc(B * sizeof *b->im_idx);
+    b->attempt = malloc(B * sizeof *b->attempt);
+    b->state = malloc(B);
+    b->add_row = malloc(B);
+    b->eps = malloc(B * sizeof(float));
+    b->sim = malloc(B * sizeof(float));
+    b->qual = malloc(B * sizeof(float));
+    b->yaw = malloc(B * sizeof(float));
+    b->rgb = malloc(B * V2F_IMAGE_BYTES);
+    return b->slot && b->id_idx && b->im_idx && b->attempt && b->state
+           && b->add_row && b->eps && b->sim && b->qual && b->yaw && b->rgb;
+}
+
+static void free_batch(v2f__ds_batch *b)
+{
+    free(b->slot);
+    free(b->id_idx);
+    free(b->im_idx);
+    free(b->attempt);
+    free(b->state);
+    free(b->add_row);
+    free(b->eps);
+    free(b->sim);
+    free(b->qual);
+    free(b->yaw);
+    free(b->rgb);
 }
 
 static v2f_status alloc_run(run *ru, v2f_dataset_job *job)
 {
     size_t B = (size_t)job->r.batch_size, n = job->stats.images_total;
+    int ok0, ok1;
+    v2f_status st;
     memset(ru, 0, sizeof *ru);
     ru->job = job;
-    ru->fd = -1;
+    st = v2f__ds_writer_init(&ru->w, &job->r, job->manifest_path);
+    if (st != V2F_OK)
+        return st;
+    ok0 = alloc_batch(&ru->batches[0], B);
+    ok1 = alloc_batch(&ru->batches[1], B);
+    use_batch(ru, &ru->batches[0]);
     ru->have_file = calloc(n ? n : 1, 1);
     ru->have_row = calloc(n ? n : 1, 1);
     ru->left = calloc(job->end - job->first + 1, sizeof *ru->left);
-    ru->slot = malloc(B * sizeof *ru->slot);
-    ru->id_idx = malloc(B * sizeof *ru->id_idx);
-    ru->im_idx = malloc(B * sizeof *ru->im_idx);
-    ru->attempt = malloc(B * sizeof *ru->attempt);
-    ru->state = malloc(B);
-    ru->eps = malloc(B * sizeof(float));
-    ru->sim = malloc(B * sizeof(float));
-    ru->qual = malloc(B * sizeof(float));
-    ru->yaw = malloc(B * sizeof(float));
-    ru->rgb = malloc(B * V2F_IMAGE_BYTES);
     ru->g = malloc(B * sizeof *ru->g);
     ru->g_id = malloc(B * sizeof *ru->g_id);
     ru->g_key = malloc(B * sizeof *ru->g_key);
@@ -830,12 +823,10 @@ static v2f_status alloc_run(run *ru, v2f_dataset_job *job)
     ru->g_qual = malloc(B * sizeof(float));
     ru->g_rgb = malloc(B * V2F_IMAGE_BYTES);
     ru->landmarks = malloc(B * V2F_IMAGE_BYTES);
-    if (!ru->have_file || !ru->have_row || !ru->left || !ru->slot
-        || !ru->id_idx || !ru->im_idx || !ru->attempt || !ru->state
-        || !ru->eps || !ru->sim || !ru->qual || !ru->yaw || !ru->rgb
-        || !ru->g || !ru->g_id || !ru->g_key || !ru->vec_in || !ru->vec_out
-        || !ru->g_eps || !ru->feat || !ru->angles || !ru->g_qual
-        || !ru->g_rgb || !ru->landmarks)
+    if (!ok0 || !ok1 || !ru->have_file || !ru->have_row || !ru->left
+        || !ru->g || !ru->g_id || !ru->g_key || !ru->vec_in
+        || !ru->vec_out || !ru->g_eps || !ru->feat || !ru->angles
+        || !ru->g_qual || !ru->g_rgb || !ru->landmarks)
         return v2f__fail(V2F_E_NO_MEMORY, "dataset: out of memory for a "
                          "batch of %zu images", B);
     return V2F_OK;
@@ -843,21 +834,12 @@ static v2f_status alloc_run(run *ru, v2f_dataset_job *job)
 
 static void free_run(run *ru)
 {
-    if (ru->fd >= 0)
-        close(ru->fd);
+    v2f__ds_writer_free(&ru->w);   /* joins a writer still in flight */
+    free_batch(&ru->batches[0]);
+    free_batch(&ru->batches[1]);
     free(ru->have_file);
     free(ru->have_row);
     free(ru->left);
-    free(ru->slot);
-    free(ru->id_idx);
-    free(ru->im_idx);
-    free(ru->attempt);
-    free(ru->state);
-    free(ru->eps);
-    free(ru->sim);
-    free(ru->qual);
-    free(ru->yaw);
-    free(ru->rgb);
     free(ru->g);
     free(ru->g_id);
     free(ru->g_key);
@@ -869,7 +851,6 @@ static void free_run(run *ru)
     free(ru->g_qual);
     free(ru->g_rgb);
     free(ru->landmarks);
-    free(ru->rows);
 }
 
 static v2f_status cancelled(const v2f_dataset_job *job, uint64_t done)
@@ -885,8 +866,10 @@ v2f_status v2f_dataset_job_run(v2f_dataset_job *job, v2f_progress_fn progress,
                                void *user)
 {
     run ru;
-    size_t n, k, count;
+    const v2f__ds_batch *prev = NULL;   /* the batch with the writer */
+    size_t n, k;
     uint64_t id, done = 0;
+    int stop = 0;
     v2f_status st;
 
     if (!job)
@@ -923,32 +906,34 @@ v2f_status v2f_dataset_job_run(v2f_dataset_job *job, v2f_progress_fn progress,
         st = cancelled(job, done);
         goto out;
     }
+    /* Batch k is generated while the writer writes batch k-1; then the
+     * writer is waited for, batch k-1 counted and reported, and batch k
+     * handed over. A cancel writes the batch already generated. */
     k = 0;
-    while (k < n) {
-        /* Next batch: up to batch_size missing images, in (identity,
-         * image) order. */
-        count = 0;
-        for (; k < n && count < (size_t)job->r.batch_size; k++) {
-            if (is_done(&ru, k))
-                continue;
-            ru.slot[count] = k;
-            ru.id_idx[count] = job->first + k / job->per_id;
-            ru.im_idx[count] = k % job->per_id;
-            count++;
-        }
-        if (count == 0)
-            break;
-        st = make_batch(&ru, count);
-        if (st == V2F_OK)
-            st = write_batch(&ru, count);
+    for (;;) {
+        size_t count = stop ? 0 : select_batch(&ru, &k);
+        v2f_status wst;
+        if (count > 0)
+            st = make_batch(&ru, count);
+        wst = v2f__ds_writer_wait(&ru.w);
+        if (prev)
+            done += apply_batch(&ru, prev);
+        if (wst != V2F_OK)
+            st = wst;   /* the earlier batch's failure, with its message */
         if (st != V2F_OK)
             goto out;
-        done += count;
-        if (progress && progress(user, done, n)) {
-            st = done < n ? cancelled(job, done) : V2F_OK;
-            goto out;
-        }
+        if (prev && !stop && progress && progress(user, done, n))
+            stop = 1;
+        prev = NULL;
+        if (count == 0)
+            break;
+        v2f__ds_writer_start(&ru.w, ru.cur);
+        prev = ru.cur;
+        use_batch(&ru, ru.cur == &ru.batches[0] ? &ru.batches[1]
+                                                : &ru.batches[0]);
     }
+    if (stop && done < n)
+        st = cancelled(job, done);
 out:
     free_run(&ru);
     return st;

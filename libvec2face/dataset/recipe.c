@@ -30,7 +30,8 @@ void v2f_dataset_recipe_init(v2f_dataset_recipe *r, size_t size)
     d.pose_eps = 0.7f;
     d.format = V2F_DATASET_PNG;
     d.jpeg_quality = 95;
-    d.batch_size = 16;
+    d.png_level = -1;
+    d.batch_size = 0;   /* the model's default_batch_size (16 before 0.3) */
     d.filter_max_attempts = 3;
     d.attrop_quality = 24.0f;
     d.attrop_iterations = 5;
@@ -295,9 +296,13 @@ v2f_status v2f__ds_recipe_copy(v2f__ds_recipe *dst,
     if (r.jpeg_quality < 1 || r.jpeg_quality > 100)
         return v2f__fail(V2F_E_INVALID_ARG, "dataset recipe: jpeg_quality %d;"
                          " use 1..100", (int)r.jpeg_quality);
+    if (r.png_level < -1 || r.png_level > 9)
+        return v2f__fail(V2F_E_INVALID_ARG, "dataset recipe: png_level %d; "
+                         "use 0..9, or -1 for the default (%d)",
+                         (int)r.png_level, V2F_PNG_LEVEL_DEFAULT);
     if (r.batch_size < 0 || r.batch_size > 4096)
         return v2f__fail(V2F_E_INVALID_ARG, "dataset recipe: batch_size %d; "
-                         "use 1..4096 (0: 16)", (int)r.batch_size);
+                         "use 1..4096 (0: the model's default)", (int)r.batch_size);
     st = copy_v02(dst, &r);
     if (st != V2F_OK) {
         v2f__ds_recipe_free(dst);
@@ -343,7 +348,8 @@ v2f_status v2f__ds_recipe_copy(v2f__ds_recipe *dst,
     dst->pose_eps = r.pose_eps;
     dst->format = r.format;
     dst->jpeg_quality = r.jpeg_quality;
-    dst->batch_size = r.batch_size ? r.batch_size : 16;
+    dst->png_level = r.png_level;   /* not in recipe.txt: see the header */
+    dst->batch_size = r.batch_size;   /* 0: v2f_dataset_job_new takes the model's */
     return V2F_OK;
 }
 

@@ -23,9 +23,10 @@ v2f_status v2f__jpeg_decode(const uint8_t *buf, size_t len, const char *path,
                             uint32_t need_w, uint32_t need_h,
                             uint8_t **rgb, uint32_t *w, uint32_t *h);
 
-/* Encode 8-bit RGB to an open stream. Failures are V2F_E_IO. */
+/* Encode 8-bit RGB to an open stream (PNG: zlib level 0..9). Failures
+ * are V2F_E_IO. */
 v2f_status v2f__png_encode(FILE *fp, const char *path, const uint8_t *rgb,
-                           uint32_t w, uint32_t h);
+                           uint32_t w, uint32_t h, int level);
 v2f_status v2f__jpeg_encode(FILE *fp, const char *path, const uint8_t *rgb,
                             uint32_t w, uint32_t h, int quality);
 

@@ -37,6 +37,7 @@ void v2f_image_write_opts_init(v2f_image_write_opts *o, size_t size)
     memset(&d, 0, sizeof d);
     d.struct_size = size > UINT32_MAX ? UINT32_MAX : (uint32_t)size;
     d.jpeg_quality = DEFAULT_JPEG_QUALITY;
+    d.png_level = -1;
     memset(o, 0, size);
     memcpy(o, &d, size < sizeof d ? size : sizeof d);
 }
@@ -246,6 +247,11 @@ v2f_status v2f_image_write(const char *path, const uint8_t *rgb,
         return v2f__fail(V2F_E_INVALID_ARG,
                          "v2f_image_write: size %dx%d; width and height "
                          "must be 1..65535", (int)width, (int)height);
+    if (o.png_level < -1 || o.png_level > 9)
+        return v2f__fail(V2F_E_INVALID_ARG,
+                         "v2f_image_write: png_level is %d; use 0..9, or -1 "
+                         "for the default (%d)", (int)o.png_level,
+                         V2F_PNG_LEVEL_DEFAULT);
     fmt = format_from_name(path);
     if (!fmt)
         return v2f__fail(V2F_E_INVALID_ARG,
@@ -268,7 +274,9 @@ v2f_status v2f_image_write(const char *path, const uint8_t *rgb,
         return st;
     if (fmt == 1)
         st = v2f__png_encode(af.fp, path, rgb, (uint32_t)width,
-                             (uint32_t)height);
+                             (uint32_t)height,
+                             o.png_level < 0 ? V2F_PNG_LEVEL_DEFAULT
+                                             : (int)o.png_level);
     else
         st = v2f__jpeg_encode(af.fp, path, rgb, (uint32_t)width,
                               (uint32_t)height, (int)o.jpeg_quality);

@@ -148,7 +148,7 @@ v2f_status v2f__png_decode(const uint8_t *buf, size_t len, const char *path,
 
 static v2f_status write_png(png_structp png, png_infop info, struct png_ctx *c,
                             FILE *fp, const uint8_t *rgb, uint32_t w,
-                            uint32_t h)
+                            uint32_t h, int level)
 {
     uint32_t y;
     int ok;
@@ -163,6 +163,9 @@ static v2f_status write_png(png_structp png, png_infop info, struct png_ctx *c,
     for (y = 0; y < h; y++)
         c->rows[y] = (png_bytep)(rgb + (size_t)y * w * 3);
     png_init_io(png, fp);
+    /* Only the zlib level changes: libpng's filter choice (adaptive) and
+     * strategy stay, so level 6 gives the files 0.2 wrote. */
+    png_set_compression_level(png, level);
     png_set_IHDR(png, info, w, h, 8, PNG_COLOR_TYPE_RGB, PNG_INTERLACE_NONE,
                  PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
     png_write_info(png, info);
@@ -172,7 +175,7 @@ static v2f_status write_png(png_structp png, png_infop info, struct png_ctx *c,
 }
 
 v2f_status v2f__png_encode(FILE *fp, const char *path, const uint8_t *rgb,
-                           uint32_t w, uint32_t h)
+                           uint32_t w, uint32_t h, int level)
 {
     struct png_ctx c;
     png_structp png;
@@ -190,7 +193,7 @@ v2f_status v2f__png_encode(FILE *fp, const char *path, const uint8_t *rgb,
         png_destroy_write_struct(&png, NULL);
         return v2f__fail(V2F_E_NO_MEMORY, "libpng: cannot create info");
     }
-    st = write_png(png, info, &c, fp, rgb, w, h);
+    st = write_png(png, info, &c, fp, rgb, w, h, level);
     png_destroy_write_struct(&png, &info);
     free(c.rows);
     return st;

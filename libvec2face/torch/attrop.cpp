@@ -64,6 +64,13 @@ v2f_status v2f_shim_attrop_new(const v2f_shim_attrop_nets *nets, const float *ve
     *out = nullptr;
     SHIM_TRY
     NoExecutorReplanning same_plan_every_call;
+    // The C layer refuses AttrOP on models loaded without the autograd
+    // copies; this keeps an empty module from reaching libtorch if not.
+    for (const v2f_shim_module *net : {nets->generator, nets->identity, nets->quality,
+                                       nets->headpose})
+        if (net && !net->has_plain)
+            throw ShimError(V2F_E_UNSUPPORTED, "AttrOP: the model was loaded with "
+                                               "V2F_ATTROP_DISABLED (no autograd copies)");
     auto h = std::make_unique<v2f_shim_attrop>();
     h->device = nets->generator->device;
     h->n = (int64_t)n;

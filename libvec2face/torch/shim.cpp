@@ -2,6 +2,8 @@
 // entry is one try/catch barrier; no C++ type or exception crosses it.
 #include "shim_internal.hpp"
 
+#include "graph_passes.hpp"
+
 #include <torch/csrc/jit/ir/constants.h>
 #include <torch/csrc/jit/ir/ir.h>
 #include <torch/csrc/jit/passes/dead_code_elimination.h>
@@ -122,48 +124,6 @@ void probe(torch::jit::Module &m, int32_t part, const torch::Device &dev, const 
     }
 }
 
-// Debian's libtorch sends float32 aten::linear (and the aten::matmul that
-// optimize_for_inference turns it into) to libblas.so.3, which is the
-// reference BLAS unless the user switched the alternative: ~4 GFLOP/s here
-// against ~300 through oneDNN with a prepacked weight. So, on the frozen
-// graph, before optimize_for_inference: every aten::linear whose weight is
-// a constant becomes to_mkldnn -> mkldnn_linear(prepacked weight) ->
-// to_dense. The weight is reordered once, here; the activations are
-// converted per call (a copy, small next to the GEMM). Returns the count.
-int linear_to_onednn(std::shared_ptr<torch::jit::Graph> g) {
-    using namespace torch::jit;
-    std::vector<Node *> linears;
-    for (DepthFirstGraphNodeIterator it(g); Node *n = it.next();)
-        if (n->kind() == aten::linear) linears.push_back(n);
-    int done = 0;
-    for (Node *n : linears) {
-        c10::optional<c10::IValue> w = toIValue(n->input(1));
-        if (!w || !w->isTensor()) continue;
-        at::Tensor wt = w->toTensor();
-        if (!wt.device().is_cpu() || wt.dim() != 2 || wt.layout() != c10::kStrided ||
-            (wt.scalar_type() != at::kFloat && wt.scalar_type() != at::kBFloat16))
-            continue;
-        WithInsertPoint guard(n);
-        // insertConstant refuses oneDNN tensors; a constant node holds one
-        // (as the frozen-graph oneDNN pass of libtorch does for conv).
-        at::Tensor packed = wt.contiguous().to_mkldnn();
-        Node *c = g->create(prim::Constant);
-        c->t_(attr::value, packed);
-        c->output()->inferTypeFrom(packed);
-        g->insertNode(c);
-        Value *wm = c->output();
-        Value *xm = g->insert(aten::to_mkldnn, {n->input(0)});
-        Value *ym = g->insert(aten::mkldnn_linear, {xm, wm, n->input(2)});
-        Value *y = g->insert(aten::to_dense, {ym});
-        y->setType(n->output()->type());
-        n->output()->replaceAllUsesWith(y);
-        n->destroy();
-        done++;
-    }
-    EliminateDeadCode(g);
-    return done;
-}
-
 // bfloat16 on the CPU is only worth it with native instructions
 // (AVX512-BF16 or AMX-BF16); elsewhere oneDNN emulates it, slower than
 // float32.
@@ -183,9 +143,12 @@ bool is_generator_part(int32_t part) {
 
 // The inference copy: the module as loaded, or for bfloat16 generators a
 // deep copy cast to bfloat16 (the plain copy stays float32 for AttrOP);
-// then frozen, its Linear layers routed to oneDNN on the CPU, and
-// optimised. Freezing is done here, not in the exporter: frozen and
-// optimised modules do not load back.
+// then frozen and optimised, with graph_passes.cpp's CPU rewrites: Linear
+// layers onto oneDNN, attention's products off the reference BLAS and
+// GroupNorm32 + swish fused (before
+// optimize_for_inference, which would otherwise reorder around them),
+// bfloat16 convolution weights channels-last (after it). Freezing is done
+// here, not in the exporter: frozen and optimised modules do not load back.
 torch::jit::Module inference_copy(const torch::jit::Module &m, const torch::Device &dev,
                                   torch::ScalarType dtype) {
     torch::jit::Module src = m;
@@ -194,8 +157,16 @@ torch::jit::Module inference_copy(const torch::jit::Module &m, const torch::Devi
         src.to(dtype);
     }
     torch::jit::Module frozen = torch::jit::freeze(src);
-    if (dev.is_cpu()) linear_to_onednn(frozen.get_method("forward").graph());
-    return torch::jit::optimize_for_inference(frozen);
+    if (dev.is_cpu()) {
+        std::shared_ptr<torch::jit::Graph> g = frozen.get_method("forward").graph();
+        v2f_shim::linear_to_onednn(g);
+        v2f_shim::attention_matmul(g);
+        v2f_shim::fuse_group_norm_swish(g);
+    }
+    torch::jit::Module optimised = torch::jit::optimize_for_inference(frozen);
+    if (dev.is_cpu())
+        v2f_shim::conv_weights_channels_last(optimised.get_method("forward").graph());
+    return optimised;
 }
 
 // images: float [b][3][112][112] on the host -> the module's output, on the
@@ -243,11 +214,18 @@ v2f_status v2f_shim_check_precision(const char *device, int32_t precision) {
     SHIM_TRY
     std::string d = device ? device : "cpu";
     if (precision == V2F_PRECISION_FP32) return V2F_OK;
-    if (precision != V2F_PRECISION_BF16)
+    if (precision != V2F_PRECISION_BF16 && precision != V2F_PRECISION_FP16)
         throw ShimError(V2F_E_UNSUPPORTED, "precision " + std::to_string(precision) +
-                                               ": expected V2F_PRECISION_FP32 (0) or "
-                                               "V2F_PRECISION_BF16 (1)");
-    if (parse_device(device).is_cpu() && !cpu_has_native_bf16())
+                                               ": expected V2F_PRECISION_FP32 (0), "
+                                               "V2F_PRECISION_BF16 (1) or "
+                                               "V2F_PRECISION_FP16 (2)");
+    const bool cpu = parse_device(device).is_cpu();
+    if (precision == V2F_PRECISION_FP16 && cpu)
+        throw ShimError(V2F_E_UNSUPPORTED,
+                        "precision fp16 on device '" + d + "': float16 needs a CUDA "
+                        "device (\"cuda:N\"); on a CPU use V2F_PRECISION_BF16 or "
+                        "V2F_PRECISION_FP32");
+    if (precision == V2F_PRECISION_BF16 && cpu && !cpu_has_native_bf16())
         throw ShimError(V2F_E_UNSUPPORTED,
                         "precision bf16 on device '" + d + "': this CPU has neither "
                         "AVX512-BF16 nor AMX-BF16 (emulated bfloat16 is slower than "
@@ -257,7 +235,8 @@ v2f_status v2f_shim_check_precision(const char *device, int32_t precision) {
 }
 
 v2f_status v2f_shim_load(const char *path, int32_t part, const char *device,
-                         int32_t precision, v2f_shim_module **out, v2f_part_info *info) {
+                         int32_t precision, int keep_plain, v2f_shim_module **out,
+                         v2f_part_info *info) {
     *out = nullptr;
     std::string file = path;
     SHIM_TRY
@@ -274,13 +253,17 @@ v2f_status v2f_shim_load(const char *path, int32_t part, const char *device,
     m.to(dev);
     for (torch::Tensor p : m.parameters()) p.set_requires_grad(false);
     probe(m, part, dev, file);
-    // Only the generators run in bfloat16: the image networks are small
+    // Only the generators run in 16 bits: the image networks are small
     // next to them and feed losses and filters that want float32.
-    torch::ScalarType dtype = precision == V2F_PRECISION_BF16 && is_generator_part(part)
-                                  ? torch::kBFloat16
-                                  : torch::kFloat32;
+    torch::ScalarType dtype = torch::kFloat32;
+    if (is_generator_part(part) && precision == V2F_PRECISION_BF16) dtype = torch::kBFloat16;
+    if (is_generator_part(part) && precision == V2F_PRECISION_FP16) dtype = torch::kHalf;
     torch::jit::Module inference = inference_copy(m, dev, dtype);
-    auto *sm = new v2f_shim_module{std::move(inference), m, dev, part, dtype};
+    // Without the autograd copy `m` dies here; the frozen module keeps
+    // only the tensors it still uses.
+    auto *sm = new v2f_shim_module{std::move(inference),
+                                   keep_plain ? m : torch::jit::Module(), dev, part, dtype,
+                                   keep_plain != 0};
     *out = sm;
     return V2F_OK;
     SHIM_CATCH(file.c_str())

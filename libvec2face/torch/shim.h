@@ -25,9 +25,11 @@ v2f_status v2f_shim_check_precision(const char *device, int32_t precision);
 
 /* Load one part file, check its kind and metadata, fill `info`, move it to
  * `device`, freeze and optimise it for inference (generators in
- * `precision`; other parts and the autograd copy stay float32). */
+ * `precision`; other parts and the autograd copy stay float32). The
+ * autograd copy (`plain`, for AttrOP) is kept only when keep_plain. */
 v2f_status v2f_shim_load(const char *path, int32_t part, const char *device,
-                         int32_t precision, v2f_shim_module **out, v2f_part_info *info);
+                         int32_t precision, int keep_plain, v2f_shim_module **out,
+                         v2f_part_info *info);
 void v2f_shim_free(v2f_shim_module *m);
 
 /* Generator: vectors [n][512], dropped/masked [n][49] bytes, cond

@@ -14,10 +14,12 @@ extern "C" v2f_status v2f__fail(v2f_status status, const char *fmt, ...);
 
 struct v2f_shim_module {
     torch::jit::Module module;  // frozen and optimised: inference
-    torch::jit::Module plain;   // as loaded, parameters frozen: autograd (AttrOP)
+    torch::jit::Module plain;   // as loaded, parameters frozen: autograd (AttrOP);
+                                // empty (has_plain false) under V2F_ATTROP_DISABLED
     torch::Device device;
     int32_t part;
     torch::ScalarType dtype;    // of `module`'s weights and inputs; `plain` is float32
+    bool has_plain;
 };
 
 namespace v2f_shim {

@@ -33,6 +33,9 @@ int main(void)
     printf("enum v2f_part V2F_PART_COUNT %lld\n", (long long)V2F_PART_COUNT);
     printf("enum v2f_precision V2F_PRECISION_FP32 %lld\n", (long long)V2F_PRECISION_FP32);
     printf("enum v2f_precision V2F_PRECISION_BF16 %lld\n", (long long)V2F_PRECISION_BF16);
+    printf("enum v2f_precision V2F_PRECISION_FP16 %lld\n", (long long)V2F_PRECISION_FP16);
+    printf("enum v2f_attrop_mode V2F_ATTROP_ENABLED %lld\n", (long long)V2F_ATTROP_ENABLED);
+    printf("enum v2f_attrop_mode V2F_ATTROP_DISABLED %lld\n", (long long)V2F_ATTROP_DISABLED);
     printf("enum v2f_dataset_format V2F_DATASET_PNG %lld\n", (long long)V2F_DATASET_PNG);
     printf("enum v2f_dataset_format V2F_DATASET_JPEG %lld\n", (long long)V2F_DATASET_JPEG);
     printf("enum v2f_dataset_measure V2F_DATASET_MEASURE_SIMILARITY %lld\n", (long long)V2F_DATASET_MEASURE_SIMILARITY);
@@ -53,6 +56,7 @@ int main(void)
     printf("const V2F_NUM_TOKENS %lld 0\n", (long long)(V2F_NUM_TOKENS));
     printf("const V2F_COND_DIM %lld 0\n", (long long)(V2F_COND_DIM));
     printf("const V2F_SEPARABILITY_BINS %lld 0\n", (long long)(V2F_SEPARABILITY_BINS));
+    printf("const V2F_PNG_LEVEL_DEFAULT %lld 0\n", (long long)(V2F_PNG_LEVEL_DEFAULT));
     S(v2f_runtime_opts);
     F(v2f_runtime_opts, struct_size);
     F(v2f_runtime_opts, device);
@@ -60,6 +64,7 @@ int main(void)
     F(v2f_runtime_opts, precision);
     F(v2f_runtime_opts, max_model_bytes);
     F(v2f_runtime_opts, memory_limit);
+    F(v2f_runtime_opts, attrop);
     S(v2f_model_info);
     F(v2f_model_info, struct_size);
     F(v2f_model_info, parts);
@@ -69,6 +74,8 @@ int main(void)
     F(v2f_model_info, threads);
     F(v2f_model_info, precision);
     F(v2f_model_info, device);
+    F(v2f_model_info, default_batch_size);
+    F(v2f_model_info, attrop);
     S(v2f_part_info);
     F(v2f_part_info, struct_size);
     F(v2f_part_info, present);
@@ -221,6 +228,7 @@ int main(void)
     F(v2f_dataset_recipe, pose_order);
     F(v2f_dataset_recipe, pose_landmark_count);
     F(v2f_dataset_recipe, pose_landmarks);
+    F(v2f_dataset_recipe, png_level);
     S(v2f_dataset_stats);
     F(v2f_dataset_stats, struct_size);
     F(v2f_dataset_stats, identity_first);
@@ -295,5 +303,6 @@ int main(void)
     S(v2f_image_write_opts);
     F(v2f_image_write_opts, struct_size);
     F(v2f_image_write_opts, jpeg_quality);
+    F(v2f_image_write_opts, png_level);
     return 0;
 }

@@ -33,3 +33,11 @@ if(V2F_TEST_PYTHON)
 else()
   message(STATUS "No Python with numpy: skipping the npy cross-check test")
 endif()
+
+# PNG compression level (0.3): pixels equal at every level (libpng's own
+# reader), the zlib header's level class, sizes, defaults, bad values.
+add_executable(test_png_level ${CMAKE_CURRENT_LIST_DIR}/test_png_level.c)
+target_link_libraries(test_png_level PRIVATE vec2face PkgConfig::CMOCKA PNG::PNG)
+target_compile_options(test_png_level PRIVATE -Wall -Wextra)
+add_test(NAME c_png_level COMMAND test_png_level)
+set_tests_properties(c_png_level PROPERTIES TIMEOUT 60)

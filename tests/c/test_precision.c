@@ -65,10 +65,20 @@ static void test_unknown_precision_rejected(void **state)
 {
     v2f_model *m = (v2f_model *)1;
     /* An unknown value is a precision this library does not support. */
-    assert_int_equal(load(2, &m), V2F_E_UNSUPPORTED);
+    assert_int_equal(load(3, &m), V2F_E_UNSUPPORTED);
     assert_null(m);
-    assert_non_null(strstr(v2f_last_error(), "precision 2"));
+    assert_non_null(strstr(v2f_last_error(), "precision 3"));
     assert_int_equal(load(-1, &m), V2F_E_UNSUPPORTED);
+}
+
+static void test_fp16_needs_cuda(void **state)
+{
+    v2f_model *m = (v2f_model *)1;
+    /* float16 is for CUDA devices; on the CPU it is refused, saying so. */
+    assert_int_equal(load(V2F_PRECISION_FP16, &m), V2F_E_UNSUPPORTED);
+    assert_null(m);
+    assert_non_null(strstr(v2f_last_error(), "fp16"));
+    assert_non_null(strstr(v2f_last_error(), "CUDA"));
 }
 
 static void test_bf16_availability(void **state)
@@ -145,6 +155,7 @@ int main(int argc, char **argv)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_default_is_fp32),
         cmocka_unit_test(test_unknown_precision_rejected),
+        cmocka_unit_test(test_fp16_needs_cuda),
         cmocka_unit_test(test_bf16_availability),
         cmocka_unit_test(test_bf16_close_to_fp32),
     };

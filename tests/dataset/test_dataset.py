@@ -172,7 +172,7 @@ def test_help_and_usage():
         (["generate", "--model", MODEL, "--ids", IDS, "--out", p("x"),
           "--bogus"], {}),
         (["generate", "--model", MODEL, "--ids", IDS, "--out", p("x"),
-          "--precision", "fp16"], {}),
+          "--precision", "fp8"], {}),
         (["generate", "--model", MODEL, "--ids", IDS, "--out", p("x"),
           "--seed"], {}),
         (["generate", "--model", MODEL, "--ids", IDS, "--out", p("x"),
@@ -189,6 +189,13 @@ def test_help_and_usage():
               and "--help" in r.stderr,
               f"usage error, exit 2: {' '.join(args)} {env or ''}")
     check(not os.path.exists(p("x")), "usage errors create nothing")
+    # fp16 is a precision for CUDA devices: on the CPU the load refuses it
+    # (exit 1, not a usage error) and says why, before any file is made.
+    r = run(["generate", "--model", MODEL, "--ids", IDS, "--out", p("x"),
+             "--precision", "fp16"], {})
+    check(r.returncode == 1 and "fp16" in r.stderr and "CUDA" in r.stderr
+          and not os.path.exists(p("x")),
+          f"--precision fp16 on the CPU: exit 1 naming CUDA ({r.stderr.strip()})")
 
 
 def test_one_run_vs_shards():

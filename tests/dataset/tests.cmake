@@ -48,3 +48,15 @@ add_test(NAME dataset_merge
           $<TARGET_FILE:vec2face_cli> ${V2F_TEST_MODELS}/tiny)
 set_tests_properties(dataset_merge PROPERTIES FIXTURES_REQUIRED models
                      TIMEOUT 300)
+
+# PNG compression level (0.3): --png-level and the recipe-file key give the
+# same pixels (independent decoder) at another zlib level; not in the
+# digest, so resumed folders mix levels and verify accepts them; shards at
+# different levels merge, one image at two levels conflicts; bad values.
+add_test(NAME dataset_png_level
+  COMMAND ${CMAKE_COMMAND} -E env PYTHONPATH=${V2F_PYPATH}
+          VEC2FACE_LIBRARY=$<TARGET_FILE:vec2face>
+          ${V2F_PYTHON} ${CMAKE_CURRENT_LIST_DIR}/test_png_level.py
+          $<TARGET_FILE:vec2face_cli> ${V2F_TEST_MODELS}/tiny)
+set_tests_properties(dataset_png_level PROPERTIES FIXTURES_REQUIRED models
+                     TIMEOUT 300)

@@ -86,6 +86,9 @@ static const char help[] =
 "  --seed S            seed (default 0)\n"
 "  --format png|jpg    image format (default png)\n"
 "  --jpeg-quality Q    JPEG quality 1..100 (default 95)\n"
+"  --png-level N       PNG zlib level 0 (fastest, largest) .. 9 (default\n"
+"                      6); changes file sizes, never pixels; not part of\n"
+"                      the recipe, so a restart may change it\n"
 "\n"
 "Recipe file:\n"
 "  --recipe FILE       read options from FILE, one 'key = value' a line;\n"
@@ -108,11 +111,13 @@ static const char help[] =
 "\n"
 "Running:\n"
 "  --batch B           images per generator call and manifest sync\n"
-"                      (default 16)\n"
+"                      (default: the model's, from the device and memory;\n"
+"                      8 on a CPU)\n"
 "  --device D          cpu (default) or cuda:N\n"
 "  --threads T         intra-op threads (default: all CPUs)\n"
-"  --precision P       fp32 (default) or bf16 (CPUs with AVX512-BF16 or\n"
-"                      AMX, CUDA): ~2x faster, ~40 dB PSNR against fp32.\n"
+"  --precision P       fp32 (default), bf16 (CPUs with AVX512-BF16 or\n"
+"                      AMX, CUDA): ~2-3x faster, ~40 dB PSNR against fp32,\n"
+"                      or fp16 (CUDA only).\n"
 "                      Like the model, not part of the recipe: keep it the\n"
 "                      same for every shard and restart of a dataset\n"
 "  -q, --quiet         no progress and no summary\n"
@@ -137,7 +142,7 @@ enum {
     O_POSE_ORDER, O_POSE_LANDMARKS, O_ATTROP_RETRIES
 };
 
-enum { O_PRECISION = 1024 };
+enum { O_PRECISION = 1024, O_PNG_LEVEL };
 
 #define MAX_LANDMARK_ARGS 256
 
@@ -146,6 +151,7 @@ typedef struct gen_args {
     const char *model, *ids, *out, *pose_points, *device;
     int32_t per_id, pose_per_id, jpeg_quality, batch, threads, format;
     int32_t precision;  /* v2f_precision */
+    int32_t png_level;  /* -1: the library's default */
     float pose_eps;
     float eps[MAX_EPS], shares[MAX_EPS];
     int32_t eps_count;
@@ -210,6 +216,7 @@ static int parse(int argc, char **argv, gen_args *a)
         {"shards", required_argument, NULL, O_SHARDS},
         {"format", required_argument, NULL, O_FORMAT},
         {"jpeg-quality", required_argument, NULL, O_JPEG_QUALITY},
+        {"png-level", required_argument, NULL, O_PNG_LEVEL},
         {"batch", required_argument, NULL, O_BATCH},
         {"device", required_argument, NULL, O_DEVICE},
         {"threads", required_argument, NULL, O_THREADS},
@@ -252,8 +259,10 @@ static int parse(int argc, char **argv, gen_args *a)
                 a->precision = V2F_PRECISION_FP32;
             else if (strcmp(s, "bf16") == 0)
                 a->precision = V2F_PRECISION_BF16;
+            else if (strcmp(s, "fp16") == 0)
+                a->precision = V2F_PRECISION_FP16;
             else
-                return U("--precision '%s': use fp32 or bf16", s);
+                return U("--precision '%s': use fp32, bf16 or fp16", s);
             break;
         case O_PER_ID:
             if (!cli_parse_i32(s, 0, 1000, &a->per_id))
@@ -304,6 +313,10 @@ static int parse(int argc, char **argv, gen_args *a)
         case O_JPEG_QUALITY:
             if (!cli_parse_i32(s, 1, 100, &a->jpeg_quality))
                 return U("--jpeg-quality '%s': use 1..100", s);
+            break;
+        case O_PNG_LEVEL:
+            if (!cli_parse_i32(s, 0, 9, &a->png_level))
+                return U("--png-level '%s': use 0..9", s);
             break;
         case O_BATCH:
             if (!cli_parse_i32(s, 1, 4096, &a->batch))
@@ -494,7 +507,8 @@ int cmd_generate(int argc, char **argv)
     a.per_id = 4;
     a.pose_eps = 0.7f;
     a.jpeg_quality = 95;
-    a.batch = 16;
+    a.png_level = -1;
+    a.batch = 0;  /* the model's default batch */
     a.format = V2F_DATASET_PNG;
     a.attrop_quality = 24.0f;
     a.attrop_iterations = 5;
@@ -522,6 +536,7 @@ int cmd_generate(int argc, char **argv)
     r.pose_eps = a.pose_eps;
     r.format = a.format;
     r.jpeg_quality = a.jpeg_quality;
+    r.png_level = a.png_level;
     r.batch_size = a.batch;
     r.measure = a.measure;
     r.filter = a.filter;
@@ -556,6 +571,7 @@ int cmd_generate(int argc, char **argv)
     ro.device = a.device;
     ro.threads = a.threads;
     ro.precision = a.precision;
+    ro.attrop = r.attrop_images > 0 ? V2F_ATTROP_ENABLED : V2F_ATTROP_DISABLED;  /* less memory */
     rc = CLI_FAILED;
     if (v2f_model_load(a.model, &ro, &model) != V2F_OK) {
         fail(NULL);

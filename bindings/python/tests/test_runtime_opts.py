@@ -30,3 +30,17 @@ def test_bf16_is_accepted_or_unsupported(tiny_dir):
         return
     with m:
         assert m.info.precision == vec2face.Precision.BF16
+
+
+def test_attrop_disabled(tiny_dir):
+    """0.3: attrop=False loads without the autograd copies: the same images,
+    AttrOP refused naming the option; info reports it and the default
+    batch size (8 on CPU under the default memory cap)."""
+    vec = [[0.25 * ((i * 7) % 11 - 5) for i in range(512)]]
+    with vec2face.Model(tiny_dir, threads=1) as on, \
+            vec2face.Model(tiny_dir, threads=1, attrop=False) as off:
+        assert on.info.attrop and not off.info.attrop
+        assert on.info.default_batch_size == off.info.default_batch_size == 8
+        assert bytes(on.generate(vec, seed=3)) == bytes(off.generate(vec, seed=3))
+        with pytest.raises(vec2face.UnsupportedError, match="V2F_ATTROP_DISABLED"):
+            off.attrop(vec)

@@ -4,7 +4,7 @@ The converter modules (``vec2face.reference``, ``vec2face.export``) need
 PyTorch; nothing else in this package imports it.
 """
 
-__version__ = "0.2.0"
+__version__ = "0.3.0"
 
 # The ctypes binding of libvec2face (stdlib only; numpy optional and imported
 # lazily; the library itself is loaded at the first call).

@@ -18,7 +18,7 @@ ABI_VERSION = 0
 
 # ---------------------------------------------------------------- constants
 V2F_VERSION_MAJOR = 0
-V2F_VERSION_MINOR = 2
+V2F_VERSION_MINOR = 3
 V2F_VERSION_PATCH = 0
 V2F_ABI_VERSION = ABI_VERSION
 V2F_VECTOR_DIM = 512
@@ -27,6 +27,7 @@ V2F_IMAGE_BYTES = 112 * 112 * 3
 V2F_NUM_TOKENS = 49
 V2F_COND_DIM = 768
 V2F_SEPARABILITY_BINS = 200
+V2F_PNG_LEVEL_DEFAULT = 6  # @since 0.3
 
 CONSTANTS = {name: value for name, value in globals().items()
              if name.startswith("V2F_") and isinstance(value, int)}
@@ -43,7 +44,9 @@ ENUMS = {
         "V2F_PART_GENERATOR": 0, "V2F_PART_POSE_GENERATOR": 1, "V2F_PART_POSE_COND": 2,
         "V2F_PART_ARCFACE": 3, "V2F_PART_MAGFACE": 4, "V2F_PART_HEADPOSE": 5, "V2F_PART_COUNT": 6,
     },
-    "v2f_precision": {"V2F_PRECISION_FP32": 0, "V2F_PRECISION_BF16": 1},
+    "v2f_precision": {"V2F_PRECISION_FP32": 0, "V2F_PRECISION_BF16": 1,
+                      "V2F_PRECISION_FP16": 2},
+    "v2f_attrop_mode": {"V2F_ATTROP_ENABLED": 0, "V2F_ATTROP_DISABLED": 1},
     "v2f_dataset_format": {"V2F_DATASET_PNG": 0, "V2F_DATASET_JPEG": 1},
     "v2f_dataset_measure": {"V2F_DATASET_MEASURE_SIMILARITY": 1, "V2F_DATASET_MEASURE_QUALITY": 2,
                             "V2F_DATASET_MEASURE_YAW": 4},
@@ -70,13 +73,14 @@ PROGRESS_FN = CFUNCTYPE(c_int, c_void_p, c_uint64, c_uint64)
 class v2f_runtime_opts(Structure):
     _fields_ = [("struct_size", c_uint32), ("device", c_char_p), ("threads", c_int32),
                 ("precision", c_int32), ("max_model_bytes", c_uint64),
-                ("memory_limit", c_uint64)]
+                ("memory_limit", c_uint64), ("attrop", c_int32)]
 
 
 class v2f_model_info(Structure):
     _fields_ = [("struct_size", c_uint32), ("parts", c_uint32), ("vector_dim", c_int32),
                 ("image_size", c_int32), ("cond_dim", c_int32), ("threads", c_int32),
-                ("precision", c_int32), ("device", c_char * 32)]
+                ("precision", c_int32), ("device", c_char * 32),
+                ("default_batch_size", c_int32), ("attrop", c_int32)]
 
 
 class v2f_part_info(Structure):
@@ -164,7 +168,8 @@ class v2f_image_read_opts(Structure):
 
 
 class v2f_image_write_opts(Structure):
-    _fields_ = [("struct_size", c_uint32), ("jpeg_quality", c_int32)]
+    _fields_ = [("struct_size", c_uint32), ("jpeg_quality", c_int32),
+                ("png_level", c_int32)]  # png_level @since 0.3
 
 
 class v2f_dataset_recipe(Structure):
@@ -179,7 +184,8 @@ class v2f_dataset_recipe(Structure):
                 ("attrop_quality", c_float), ("attrop_yaw_count", c_int32),
                 ("attrop_yaw", c_void_p), ("attrop_iterations", c_int32),
                 ("attrop_max_retries", c_int32), ("pose_order", c_int32),
-                ("pose_landmark_count", c_int32), ("pose_landmarks", POINTER(c_char_p))]
+                ("pose_landmark_count", c_int32), ("pose_landmarks", POINTER(c_char_p)),
+                ("png_level", c_int32)]  # @since 0.3
 
 
 class v2f_dataset_stats(Structure):

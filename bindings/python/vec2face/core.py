@@ -56,6 +56,7 @@ PART_COUNT = 6
 class Precision(enum.IntEnum):
     FP32 = 0
     BF16 = 1  # @since 0.2: the generators in bfloat16 (needs AVX512-BF16/AMX or CUDA)
+    FP16 = 2  # @since 0.3: the generators in float16 (CUDA devices only)
 
 
 def part(value):

@@ -188,8 +188,8 @@ class DatasetJob(Handle):
     from the pose generator with pose_eps (default 0.7), conditioned on
     pose_points, five-point templates [t][10] (or numpy (t, 5, 2)) float32
     cycled by image index. format "png" or "jpeg" (a DatasetFormat too),
-    jpeg_quality (default 95), batch_size (default 16; may change between
-    restarts). The model must stay open while the job lives (the job keeps
+    jpeg_quality (default 95), batch_size (default: the model's
+    info.default_batch_size; may change between restarts). The model must stay open while the job lives (the job keeps
     a reference to it).
 
     Since 0.2 (all off by default; see v2f_dataset_recipe):
@@ -202,6 +202,9 @@ class DatasetJob(Handle):
     pose_order: DatasetPoseOrder or "cycle" / "sample"; pose_landmarks:
     paths of landmark images or folders of them, templates after the
     pose_points ones.
+
+    Since 0.3: png_level, the PNG zlib level 0..9 (default 6); it changes
+    file sizes, not pixels, and is not part of the recipe digest.
     """
 
     _FREE = "v2f_dataset_job_free"
@@ -213,7 +216,7 @@ class DatasetJob(Handle):
                  measure=None, filter=None, filter_threshold=None, filter_max_attempts=None,
                  attrop_images=None, attrop_quality=None, attrop_yaw=None,
                  attrop_iterations=None, attrop_max_retries=None, pose_order=None,
-                 pose_landmarks=None):
+                 pose_landmarks=None, png_level=None):
         self._lib = model._lib
         self._model = model  # keeps the model alive while the job lives
         self._handle = None
@@ -231,7 +234,8 @@ class DatasetJob(Handle):
                         ("filter_max_attempts", filter_max_attempts),
                         ("attrop_images", attrop_images), ("attrop_quality", attrop_quality),
                         ("attrop_iterations", attrop_iterations),
-                        ("attrop_max_retries", attrop_max_retries)):
+                        ("attrop_max_retries", attrop_max_retries),
+                        ("png_level", png_level)):
             if v is not None:
                 setattr(r, name, v)
         if measure is not None:

@@ -24,9 +24,11 @@ def read_image(path, resize=False):
     return out.obj
 
 
-def write_image(path, rgb, width=IMAGE_SIZE, height=IMAGE_SIZE, jpeg_quality=None):
+def write_image(path, rgb, width=IMAGE_SIZE, height=IMAGE_SIZE, jpeg_quality=None,
+                png_level=None):
     """Write one row-major RGB image (width * height * 3 bytes); the format
-    comes from the extension (.png, .jpg, .jpeg). Atomic."""
+    comes from the extension (.png, .jpg, .jpeg). Atomic. png_level: zlib
+    level 0..9 of a PNG (None: the library default, 6; since 0.3)."""
     lib = _lib.get()
     img = B.bytes_in(rgb, "rgb", None)
     if img.count != width * height * 3:
@@ -35,10 +37,12 @@ def write_image(path, rgb, width=IMAGE_SIZE, height=IMAGE_SIZE, jpeg_quality=Non
     o = _api.new_opts(lib, _api.v2f_image_write_opts)
     if jpeg_quality is not None:
         o.jpeg_quality = jpeg_quality
+    if png_level is not None:
+        o.png_level = png_level
     call(lib.v2f_image_write(os.fsencode(path), img.ptr, width, height, ctypes.byref(o)))
 
 
-def write_images(pattern, images, jpeg_quality=None):
+def write_images(pattern, images, jpeg_quality=None, png_level=None):
     """Write n 112x112 images to pattern.format(i) (e.g. "out/{}.png");
     returns the paths."""
     imgs = B.bytes_in(images, "images", IMAGE_BYTES)
@@ -47,7 +51,7 @@ def write_images(pattern, images, jpeg_quality=None):
     for i in range(imgs.rows):
         p = pattern.format(i)
         write_image(p, bytes(view[i * IMAGE_BYTES:(i + 1) * IMAGE_BYTES]),
-                    jpeg_quality=jpeg_quality)
+                    jpeg_quality=jpeg_quality, png_level=png_level)
         paths.append(p)
     return paths
 

@@ -37,6 +37,8 @@ class ModelInfo:
     threads: int
     precision: int
     device: str
+    default_batch_size: int   # images per pass when batch_size is 0
+    attrop: bool              # False: loaded with attrop=False
 
 
 @dataclasses.dataclass(frozen=True)
@@ -93,12 +95,12 @@ def _gen_opts(lib, n, seed=0, identity_index=None, identity_base=0, image_index=
 
 
 def _precision(value):
-    """The C value of a Precision, an int or "fp32" / "bf16"."""
+    """The C value of a Precision, an int or "fp32" / "bf16" / "fp16"."""
     if isinstance(value, str):
         try:
             return Precision[value.upper()]
         except KeyError:
-            raise InvalidArgumentError(f"precision: {value!r}; one of 'fp32', 'bf16'") from None
+            raise InvalidArgumentError(f"precision: {value!r}; one of 'fp32', 'bf16', 'fp16'") from None
     return int(value)  # the library judges other values (V2F_E_UNSUPPORTED / INVALID_ARG)
 
 
@@ -111,10 +113,12 @@ class Model(Handle):
     """A loaded model directory (any subset of the six part files).
 
     Model(path, device=None, threads=0, precision=Precision.FP32,
-    max_model_bytes=0, memory_limit=0); use as a context manager or call
-    close(). precision may also be "fp32" / "bf16". max_model_bytes: the
+    max_model_bytes=0, memory_limit=0, attrop=True); use as a context
+    manager or call close(). precision may also be "fp32" / "bf16" / "fp16". max_model_bytes: the
     largest accepted part file (0: 16 GiB); memory_limit: the most one call
-    may need, in bytes (0: half the physical memory; 2**64 - 1: no cap).
+    may need, in bytes (0: half the physical memory; 2**64 - 1: no cap);
+    attrop=False loads without the autograd copies (less memory, same
+    images; AttrOP then raises UnsupportedError).
     Raises FileIOError (no such directory, no part), ModelError (broken or
     mismatched file, over max_model_bytes), UnsupportedError (device,
     precision), ...
@@ -124,7 +128,7 @@ class Model(Handle):
     _WHAT = "model"
 
     def __init__(self, path, device=None, threads=0, precision=Precision.FP32,
-                 max_model_bytes=0, memory_limit=0):
+                 max_model_bytes=0, memory_limit=0, attrop=True):
         lib = _lib.get()
         self._lib = lib
         self._handle = None
@@ -137,15 +141,16 @@ class Model(Handle):
         o.precision = int(_precision(precision))
         o.max_model_bytes = max_model_bytes
         o.memory_limit = memory_limit
+        o.attrop = 0 if attrop else 1   # V2F_ATTROP_ENABLED / _DISABLED
         h = ctypes.c_void_p()
         call(lib.v2f_model_load(os.fsencode(path), ctypes.byref(o), ctypes.byref(h)))
         self._handle = h
 
     @classmethod
     def load(cls, path, device=None, threads=0, precision=Precision.FP32, max_model_bytes=0,
-             memory_limit=0):
+             memory_limit=0, attrop=True):
         return cls(path, device=device, threads=threads, precision=precision,
-                   max_model_bytes=max_model_bytes, memory_limit=memory_limit)
+                   max_model_bytes=max_model_bytes, memory_limit=memory_limit, attrop=attrop)
 
     def __repr__(self):
         return f"<vec2face.Model {self.path!r}{' closed' if self.closed else ''}>"
@@ -158,7 +163,8 @@ class Model(Handle):
         return ModelInfo(parts=frozenset(p for p in Part if i.parts & (1 << p)),
                          vector_dim=i.vector_dim, image_size=i.image_size, cond_dim=i.cond_dim,
                          threads=i.threads, precision=i.precision,
-                         device=i.device.decode("utf-8", "replace"))
+                         device=i.device.decode("utf-8", "replace"),
+                         default_batch_size=i.default_batch_size, attrop=i.attrop == 0)
 
     def has_part(self, part):
         return _part(part) in self.info.parts

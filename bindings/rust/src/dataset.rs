@@ -176,9 +176,10 @@ pub struct DatasetRecipe<'a> {
     pub format: DatasetFormat,
     /// JPEG quality 1..=100 (default 95).
     pub jpeg_quality: i32,
-    /// Images per batch (default 16): per generator call, and how often the
-    /// manifest is synced and progress reported. Not part of the recipe's
-    /// identity: a restart may change it.
+    /// Images per batch: per generator call, and how often the manifest is
+    /// synced and progress reported; 0 (default since 0.3; 16 before): the
+    /// model's [`crate::ModelInfo::default_batch_size`]. Not part of the
+    /// recipe's identity: a restart may change it.
     pub batch_size: i32,
     /// What to measure per image and record in the manifest (since 0.2;
     /// default none). Each needs its model part.
@@ -208,6 +209,10 @@ pub struct DatasetRecipe<'a> {
     /// folders whose images are taken in name order; they follow the
     /// `pose_points` templates.
     pub pose_landmarks: Vec<PathBuf>,
+    /// PNG zlib level 0..=9, or -1 (default) for the library's default
+    /// (6); changes file sizes, not pixels, and is not part of the recipe
+    /// digest (since 0.3).
+    pub png_level: i32,
 }
 
 impl Default for DatasetRecipe<'_> {
@@ -242,6 +247,7 @@ impl Default for DatasetRecipe<'_> {
             attrop_max_retries: r.attrop_max_retries,
             pose_order: PoseOrder::from_code(r.pose_order).unwrap_or_default(),
             pose_landmarks: Vec::new(),
+            png_level: r.png_level,
         }
     }
 }
@@ -299,6 +305,12 @@ impl<'a> DatasetRecipe<'a> {
     /// Sets [`DatasetRecipe::jpeg_quality`].
     pub fn jpeg_quality(mut self, quality: i32) -> Self {
         self.jpeg_quality = quality;
+        self
+    }
+
+    /// Sets [`DatasetRecipe::png_level`].
+    pub fn png_level(mut self, level: i32) -> Self {
+        self.png_level = level;
         self
     }
 
@@ -522,6 +534,7 @@ impl<'m> DatasetJob<'m> {
             } else {
                 landmark_ptrs.as_ptr()
             },
+            png_level: recipe.png_level,
         };
         let mut out = ptr::null_mut();
         // SAFETY: C strings and slices alive for the call (eps/eps_shares

@@ -14,11 +14,14 @@ pub struct ImageReadOptions {
 }
 
 /// Options of [`image_write_with`]. `Default` takes the library's defaults
-/// (JPEG quality 95).
+/// (JPEG quality 95, PNG level -1 = 6).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ImageWriteOptions {
     /// JPEG quality 1..=100.
     pub jpeg_quality: i32,
+    /// PNG zlib level 0..=9, or -1 for the library's default (6); changes
+    /// file sizes, never pixels (since 0.3).
+    pub png_level: i32,
 }
 
 impl Default for ImageWriteOptions {
@@ -31,6 +34,7 @@ impl Default for ImageWriteOptions {
         };
         ImageWriteOptions {
             jpeg_quality: o.jpeg_quality,
+            png_level: o.png_level,
         }
     }
 }
@@ -92,6 +96,7 @@ pub fn image_write_with(
     let o = sys::v2f_image_write_opts {
         struct_size: size_of::<sys::v2f_image_write_opts>() as u32,
         jpeg_quality: opts.jpeg_quality,
+        png_level: opts.png_level,
     };
     // SAFETY: rgb holds width*height*3 bytes.
     check(unsafe { sys::v2f_image_write(p.as_ptr(), rgb.as_ptr(), w, h, &o) })

@@ -108,6 +108,8 @@ pub const ABI_VERSION: i32 = sys::V2F_ABI_VERSION;
 pub const VECTOR_DIM: usize = sys::V2F_VECTOR_DIM;
 /// Image side in pixels.
 pub const IMAGE_SIZE: usize = sys::V2F_IMAGE_SIZE;
+/// PNG zlib level used for `png_level = -1` (since 0.3).
+pub const PNG_LEVEL_DEFAULT: i32 = sys::V2F_PNG_LEVEL_DEFAULT;
 /// Bytes of one uint8 RGB image (112 x 112 x 3).
 pub const IMAGE_BYTES: usize = sys::V2F_IMAGE_BYTES;
 /// Floats of one raw image (3 x 112 x 112, CHW).
@@ -121,7 +123,7 @@ pub const SEPARABILITY_BINS: usize = sys::V2F_SEPARABILITY_BINS;
 
 // ------------------------------------------------------------------ versions
 
-/// The loaded library's version string, e.g. `"0.2.0"`.
+/// The loaded library's version string, e.g. `"0.3.0"`.
 pub fn version() -> String {
     // SAFETY: static storage, never NULL.
     unsafe { CStr::from_ptr(sys::v2f_version()) }

@@ -24,6 +24,9 @@ pub enum Precision {
     /// (inputs and outputs stay f32); needs a CPU with AVX512-BF16 or
     /// AMX-BF16, or a CUDA device, else [`crate::Status::Unsupported`].
     Bf16,
+    /// `V2F_PRECISION_FP16` (since 0.3): the generators run in float16 on
+    /// a CUDA device; elsewhere [`crate::Status::Unsupported`].
+    Fp16,
 }
 
 impl Precision {
@@ -31,6 +34,7 @@ impl Precision {
         match self {
             Precision::Fp32 => sys::V2F_PRECISION_FP32,
             Precision::Bf16 => sys::V2F_PRECISION_BF16,
+            Precision::Fp16 => sys::V2F_PRECISION_FP16,
         }
     }
 }
@@ -54,6 +58,10 @@ pub struct RuntimeOptions {
     /// need more fails with [`crate::Status::NoMemory`] before allocating.
     /// 0 (default): half the physical memory; `u64::MAX`: no cap.
     pub memory_limit: u64,
+    /// True: load without the autograd copies of the networks (less
+    /// memory, the same images); AttrOP then fails with
+    /// [`crate::Status::Unsupported`]. Default false (AttrOP available).
+    pub disable_attrop: bool,
 }
 
 /// What a model holds (`v2f_model_info`).
@@ -73,6 +81,10 @@ pub struct ModelInfo {
     pub precision: i32,
     /// `"cpu"`, `"cuda:0"`, ...
     pub device: String,
+    /// Images per forward pass when a batch size option is 0.
+    pub default_batch_size: i32,
+    /// False when loaded with [`RuntimeOptions::disable_attrop`].
+    pub attrop: bool,
 }
 
 impl ModelInfo {
@@ -166,7 +178,8 @@ pub struct GenOptions<'a> {
     pub mask_ratio_std: f32,
     /// Explicit masks for exact replay; `None`: sampled.
     pub masks: Option<MasksRef<'a>>,
-    /// Images per forward pass; 0 = default (16).
+    /// Images per forward pass; 0 = the model's
+    /// [`ModelInfo::default_batch_size`] (16 before 0.3).
     pub batch_size: i32,
     /// Progress (images done, total); may cancel.
     pub progress: Option<Progress<'a>>,
@@ -299,6 +312,11 @@ impl Model {
         o.precision = opts.precision.code();
         o.max_model_bytes = opts.max_model_bytes;
         o.memory_limit = opts.memory_limit;
+        o.attrop = if opts.disable_attrop {
+            sys::V2F_ATTROP_DISABLED
+        } else {
+            sys::V2F_ATTROP_ENABLED
+        };
         let mut out = ptr::null_mut();
         // SAFETY: valid C strings and struct alive for the call.
         check(unsafe { sys::v2f_model_load(dir.as_ptr(), &o, &mut out) })?;
@@ -327,6 +345,8 @@ impl Model {
             threads: i.threads,
             precision: i.precision,
             device: c_chars_to_string(&i.device),
+            default_batch_size: i.default_batch_size,
+            attrop: i.attrop == sys::V2F_ATTROP_ENABLED,
         })
     }
 

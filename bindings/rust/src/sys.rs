@@ -11,7 +11,7 @@ use core::ffi::{c_char, c_int, c_void};
 // ---------------------------------------------------------------- versions
 
 pub const V2F_VERSION_MAJOR: i64 = 0;
-pub const V2F_VERSION_MINOR: i64 = 2;
+pub const V2F_VERSION_MINOR: i64 = 3;
 pub const V2F_VERSION_PATCH: i64 = 0;
 /// The ABI version this crate was written for.
 pub const V2F_ABI_VERSION: i32 = 0;
@@ -24,6 +24,8 @@ pub const V2F_IMAGE_BYTES: usize = 112 * 112 * 3;
 pub const V2F_NUM_TOKENS: usize = 49;
 pub const V2F_COND_DIM: usize = 768;
 pub const V2F_SEPARABILITY_BINS: usize = 200;
+/// PNG zlib level of `png_level = -1` (since 0.3).
+pub const V2F_PNG_LEVEL_DEFAULT: i32 = 6;
 
 // ------------------------------------------------------------------ enums
 // C enums are passed as `int`; values are plain constants so that an
@@ -60,6 +62,11 @@ pub const V2F_PART_COUNT: v2f_part = 6;
 pub type v2f_precision = c_int;
 pub const V2F_PRECISION_FP32: v2f_precision = 0;
 pub const V2F_PRECISION_BF16: v2f_precision = 1;
+pub const V2F_PRECISION_FP16: v2f_precision = 2;
+
+pub type v2f_attrop_mode = c_int;
+pub const V2F_ATTROP_ENABLED: v2f_attrop_mode = 0;
+pub const V2F_ATTROP_DISABLED: v2f_attrop_mode = 1;
 
 pub type v2f_dataset_format = c_int;
 pub const V2F_DATASET_PNG: v2f_dataset_format = 0;
@@ -129,6 +136,8 @@ pub struct v2f_runtime_opts {
     // @since 0.2
     pub max_model_bytes: u64,
     pub memory_limit: u64,
+    // @since 0.3
+    pub attrop: i32,
 }
 
 #[repr(C)]
@@ -142,6 +151,9 @@ pub struct v2f_model_info {
     pub threads: i32,
     pub precision: i32,
     pub device: [c_char; 32],
+    // @since 0.3
+    pub default_batch_size: i32,
+    pub attrop: i32,
 }
 
 #[repr(C)]
@@ -343,6 +355,7 @@ pub struct v2f_dataset_recipe {
     pub pose_order: i32,
     pub pose_landmark_count: i32,
     pub pose_landmarks: *const *const c_char,
+    pub png_level: i32, // @since 0.3
 }
 
 #[repr(C)]
@@ -443,6 +456,7 @@ pub struct v2f_image_read_opts {
 pub struct v2f_image_write_opts {
     pub struct_size: u32,
     pub jpeg_quality: i32,
+    pub png_level: i32, // @since 0.3
 }
 
 // -------------------------------------------------------------- functions

@@ -19,7 +19,7 @@ fn recipe_defaults_come_from_the_library() {
     assert_eq!(r.pose_eps, 0.7);
     assert_eq!(r.format, DatasetFormat::Png);
     assert_eq!(r.jpeg_quality, 95);
-    assert_eq!(r.batch_size, 16);
+    assert_eq!(r.batch_size, 0); // since 0.3: the model's default batch size
     assert_eq!(r.eps, None);
     assert!(r.identities.as_os_str().is_empty());
     // 0.2: everything off, AttrOP defaults as v2f_attrop_opts

@@ -224,7 +224,10 @@ fn files_round_trip() {
     let img: Vec<u8> = (0..IMAGE_BYTES).map(|i| (i * 7 % 251) as u8).collect();
     image_write(dir.join("x.png"), &img, 112, 112).unwrap();
     assert_eq!(image_read(dir.join("x.png")).unwrap(), img);
-    let q = ImageWriteOptions { jpeg_quality: 90 };
+    let q = ImageWriteOptions {
+        jpeg_quality: 90,
+        ..ImageWriteOptions::default()
+    };
     assert_eq!(ImageWriteOptions::default().jpeg_quality, 95);
     image_write_with(dir.join("x.jpg"), &img, 112, 112, &q).unwrap();
     assert_eq!(image_read(dir.join("x.jpg")).unwrap().len(), IMAGE_BYTES);

@@ -44,7 +44,8 @@ fn rust_side() -> BTreeMap<String, (i64, i64)> {
     e!("v2f_log_level": V2F_LOG_ERROR, V2F_LOG_WARN, V2F_LOG_INFO, V2F_LOG_DEBUG);
     e!("v2f_part": V2F_PART_GENERATOR, V2F_PART_POSE_GENERATOR, V2F_PART_POSE_COND,
        V2F_PART_ARCFACE, V2F_PART_MAGFACE, V2F_PART_HEADPOSE, V2F_PART_COUNT);
-    e!("v2f_precision": V2F_PRECISION_FP32, V2F_PRECISION_BF16);
+    e!("v2f_precision": V2F_PRECISION_FP32, V2F_PRECISION_BF16, V2F_PRECISION_FP16);
+    e!("v2f_attrop_mode": V2F_ATTROP_ENABLED, V2F_ATTROP_DISABLED);
     e!("v2f_dataset_format": V2F_DATASET_PNG, V2F_DATASET_JPEG);
     e!("v2f_dataset_measure": V2F_DATASET_MEASURE_SIMILARITY, V2F_DATASET_MEASURE_QUALITY,
        V2F_DATASET_MEASURE_YAW);
@@ -61,7 +62,8 @@ fn rust_side() -> BTreeMap<String, (i64, i64)> {
         V2F_IMAGE_BYTES,
         V2F_NUM_TOKENS,
         V2F_COND_DIM,
-        V2F_SEPARABILITY_BINS
+        V2F_SEPARABILITY_BINS,
+        V2F_PNG_LEVEL_DEFAULT
     );
     s!(v2f_runtime_opts {
         struct_size,
@@ -69,7 +71,8 @@ fn rust_side() -> BTreeMap<String, (i64, i64)> {
         threads,
         precision,
         max_model_bytes,
-        memory_limit
+        memory_limit,
+        attrop
     });
     s!(v2f_model_info {
         struct_size,
@@ -79,7 +82,9 @@ fn rust_side() -> BTreeMap<String, (i64, i64)> {
         cond_dim,
         threads,
         precision,
-        device
+        device,
+        default_batch_size,
+        attrop
     });
     s!(v2f_part_info {
         struct_size,
@@ -243,7 +248,8 @@ fn rust_side() -> BTreeMap<String, (i64, i64)> {
         attrop_max_retries,
         pose_order,
         pose_landmark_count,
-        pose_landmarks
+        pose_landmarks,
+        png_level
     });
     s!(v2f_dataset_stats {
         struct_size,
@@ -323,7 +329,8 @@ fn rust_side() -> BTreeMap<String, (i64, i64)> {
     });
     s!(v2f_image_write_opts {
         struct_size,
-        jpeg_quality
+        jpeg_quality,
+        png_level
     });
     m
 }

@@ -63,3 +63,34 @@ fn bf16_is_accepted_or_unsupported() {
         Err(e) => assert_eq!(e.status(), Status::Unsupported, "{e}"),
     }
 }
+
+#[test]
+fn attrop_disabled_same_images_no_attrop() {
+    // 0.3: disable_attrop loads without the autograd copies.
+    let Some(dir) = common::model_dir("tiny") else {
+        return;
+    };
+    let v: Vec<f32> = (0..VECTOR_DIM)
+        .map(|i| ((i * 7 % 11) as f32 - 5.0) * 0.25)
+        .collect();
+    let on = Model::load_with(&dir, &RuntimeOptions::default()).unwrap();
+    let off_opts = RuntimeOptions {
+        disable_attrop: true,
+        ..RuntimeOptions::default()
+    };
+    let off = Model::load_with(&dir, &off_opts).unwrap();
+    let (i_on, i_off) = (on.info().unwrap(), off.info().unwrap());
+    assert!(i_on.attrop && !i_off.attrop);
+    assert_eq!(i_on.default_batch_size, 8);
+    assert_eq!(i_off.default_batch_size, 8);
+    let o = GenOptions {
+        seed: 3,
+        ..GenOptions::default()
+    };
+    assert_eq!(on.generate(&v, &o).unwrap(), off.generate(&v, &o).unwrap());
+    let e = vec2face::AttrOp::new(&off, &v, None, &vec2face::AttrOpOptions::default())
+        .err()
+        .expect("AttrOp on a model without autograd copies");
+    assert_eq!(e.status(), Status::Unsupported, "{e}");
+    assert!(e.message().contains("V2F_ATTROP_DISABLED"), "{e}");
+}
