@@ -20,24 +20,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <sys/stat.h>
-#include <time.h>
 
 #include <vec2face/vec2face.h>
 
-static double now(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
+#include "bench_util.h"
 
 /* Seconds at each progress report (the first is the scan, before any
  * batch). */
@@ -51,7 +38,7 @@ static int on_progress(void *user, uint64_t done, uint64_t total)
     reports *r = user;
     (void)done;
     (void)total;
-    if (r->n < 4096) r->t[r->n++] = now();
+    if (r->n < 4096) r->t[r->n++] = bench_now();
     return 0;
 }
 
@@ -98,10 +85,7 @@ int main(int argc, char **argv)
             threads = strtol(argv[++i], NULL, 10);
         else if (!strcmp(argv[i], "--precision") && i + 1 < argc) {
             const char *p = argv[++i];
-            if (!strcmp(p, "fp32")) precision = V2F_PRECISION_FP32;
-            else if (!strcmp(p, "bf16")) precision = V2F_PRECISION_BF16;
-            else if (!strcmp(p, "fp16")) precision = V2F_PRECISION_FP16;
-            else {
+            if ((precision = bench_precision(p)) < 0) {
                 fprintf(stderr, "--precision %s: expected fp32, bf16 or fp16\n", p);
                 return 2;
             }
@@ -140,13 +124,13 @@ int main(int argc, char **argv)
     r.threads = (int32_t)threads;
     r.precision = precision;
     r.attrop = V2F_ATTROP_DISABLED; /* as `vec2face generate` without AttrOP */
-    double t0 = now();
+    double t0 = bench_now();
     v2f_model *m;
     if (v2f_model_load(dir, &r, &m)) {
         fprintf(stderr, "load: %s\n", v2f_last_error());
         return 1;
     }
-    double load_s = now() - t0;
+    double load_s = bench_now() - t0;
 
     v2f_dataset_recipe rec;
     v2f_dataset_recipe_init(&rec, sizeof rec);
@@ -176,11 +160,8 @@ int main(int argc, char **argv)
     double dt[4096];
     for (int k = 0; k < steady; k++) dt[k] = rep.t[k + 2] - rep.t[k + 1];
     double total = rep.t[rep.n - 1] - rep.t[1];
-    qsort(dt, (size_t)steady, sizeof *dt, cmp_double);
-    double med = steady % 2 ? dt[steady / 2] : 0.5 * (dt[steady / 2 - 1] + dt[steady / 2]);
-    struct rusage ru;
-    getrusage(RUSAGE_SELF, &ru);
-    double rss = (double)ru.ru_maxrss / 1024.0;
+    double med = bench_median(dt, (size_t)steady);
+    double rss = bench_peak_rss_mib();
     size_t pngs;
     double bytes = png_bytes(out, &pngs);
     v2f_model_info info;
@@ -190,9 +171,7 @@ int main(int argc, char **argv)
            "median_batch_s=%.3f steady_images_per_s_with_last_write=%.3f load_s=%.2f "
            "peak_rss_mib=%.0f mib_per_image=%.1f threads=%d png_kib_per_image=%.1f "
            "images=%zu\n",
-           precision == V2F_PRECISION_BF16 ? "bf16" : precision == V2F_PRECISION_FP16 ? "fp16"
-                                                                                     : "fp32",
-           batch, steady, (double)batch / med, med, (double)batch * steady / total, load_s, rss,
+           bench_precision_name(precision), batch, steady, (double)batch / med, med, (double)batch * steady / total, load_s, rss,
            rss / (double)batch, info.threads, pngs ? bytes / pngs / 1024.0 : 0.0, pngs);
     v2f_model_free(m);
     free(vec);

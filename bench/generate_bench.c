@@ -27,31 +27,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <sys/stat.h>
-#include <time.h>
 
 #include <vec2face/vec2face.h>
 
-static double now(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
-}
-
-static double peak_rss_mib(void)
-{
-    struct rusage ru;
-    getrusage(RUSAGE_SELF, &ru);
-    return (double)ru.ru_maxrss / 1024.0;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
+#include "bench_util.h"
 
 /* Vectors with norms around 25, different for every batch. */
 static void fill_vectors(float *v, size_t n, uint32_t seed)
@@ -68,7 +48,7 @@ static v2f_model *load(const char *dir, int threads, int precision, int attrop,
 {
     v2f_runtime_opts r;
     v2f_model *m;
-    double t0 = now();
+    double t0 = bench_now();
     v2f_runtime_opts_init(&r, sizeof r);
     r.threads = threads;
     r.precision = precision;
@@ -77,7 +57,7 @@ static v2f_model *load(const char *dir, int threads, int precision, int attrop,
         fprintf(stderr, "load %s: %s\n", dir, v2f_last_error());
         return NULL;
     }
-    if (seconds) *seconds = now() - t0;
+    if (seconds) *seconds = bench_now() - t0;
     return m;
 }
 
@@ -168,10 +148,7 @@ int main(int argc, char **argv)
             threads = strtol(argv[++i], NULL, 10);
         else if (!strcmp(argv[i], "--precision") && i + 1 < argc) {
             const char *p = argv[++i];
-            if (!strcmp(p, "fp32")) precision = V2F_PRECISION_FP32;
-            else if (!strcmp(p, "bf16")) precision = V2F_PRECISION_BF16;
-            else if (!strcmp(p, "fp16")) precision = V2F_PRECISION_FP16;
-            else {
+            if ((precision = bench_precision(p)) < 0) {
                 fprintf(stderr, "--precision %s: expected fp32, bf16 or fp16\n", p);
                 return 2;
             }
@@ -221,11 +198,11 @@ int main(int argc, char **argv)
      * shapes on the first run and builds its optimised plan on the second. */
     for (int w = 0; w < 2; w++)
         if (generate(m, vec, n, 1, rgb[0], NULL)) return 1;
-    double t_all = now();
+    double t_all = bench_now();
     for (long b = 0; b < batches && !rc; b++) {
         int k = (int)(b & 1);
         fill_vectors(vec, n, (uint32_t)b + 1);
-        double t0 = now();
+        double t0 = bench_now();
         if (pending[k]) { /* the writer of two batches ago holds this buffer */
             pthread_join(writer[k], NULL);
             pending[k] = 0;
@@ -244,7 +221,7 @@ int main(int argc, char **argv)
             if (pthread_create(&writer[k], NULL, write_pngs, &jobs[k])) { rc = 1; break; }
             pending[k] = 1;
         }
-        dt[b] = now() - t0;
+        dt[b] = bench_now() - t0;
     }
     for (int k = 0; k < 2; k++)
         if (pending[k]) {
@@ -253,16 +230,15 @@ int main(int argc, char **argv)
             png_bytes += jobs[k].bytes;
             pngs += jobs[k].n;
         }
-    t_all = now() - t_all;
+    t_all = bench_now() - t_all;
     if (rc) return 1;
-    qsort(dt, (size_t)batches, sizeof *dt, cmp_double);
-    double med = batches % 2 ? dt[batches / 2] : 0.5 * (dt[batches / 2 - 1] + dt[batches / 2]);
+    double med = bench_median(dt, (size_t)batches);
     double ips = overlap ? (double)(n * (size_t)batches) / t_all : (double)n / med;
-    double rss = peak_rss_mib();
+    double rss = bench_peak_rss_mib();
     printf("c mode=%s precision=%s batch=%ld batches=%ld images_per_s=%.3f median_batch_s=%.3f "
            "load_s=%.2f peak_rss_mib=%.0f mib_per_image=%.1f threads=%d default_batch=%d "
            "attrop=%s",
-           mode, precision == V2F_PRECISION_BF16 ? "bf16" : "fp32", batch, batches, ips, med,
+           mode, bench_precision_name(precision), batch, batches, ips, med,
            load_s, rss, rss / (double)n, info.threads, (int)info.default_batch_size,
            info.attrop == V2F_ATTROP_DISABLED ? "off" : "on");
     if (pngs) printf(" png_kib_per_image=%.1f", (double)png_bytes / 1024.0 / (double)pngs);
