@@ -7,7 +7,7 @@
 #
 # Not run here: tests whose Python process loads libvec2face itself
 # through ctypes or torch.ops.load_library (python/rust/go bindings,
-# dataset_cli_ids, dataset_report, shim_ops_vs_torch:
+# dataset_cli_ids, dataset_report, dataset_png_level, shim_ops_vs_torch:
 # an ASan library under an uninstrumented interpreter needs LD_PRELOAD of
 # libasan, and LSan would then report the interpreter's own leaks), the
 # pure-Python converter test, install_and_examples (a rebuild of the
@@ -38,7 +38,7 @@ supp="$(pwd)/tests/sanitize/lsan.supp"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
 export ASAN_OPTIONS="detect_leaks=1:abort_on_error=0:strict_string_checks=1:detect_stack_use_after_return=1"
 export LSAN_OPTIONS="suppressions=$supp:print_suppressions=0"
-skip="python_converter|shim_ops_vs_torch|python_binding|rust_binding|go_binding|dataset_cli_ids|dataset_report"
+skip="python_converter|shim_ops_vs_torch|python_binding|rust_binding|go_binding|dataset_cli_ids|dataset_report|dataset_png_level"
 skip="$skip|install_and_examples|exported_symbols|layout_up_to_date|header_standalone"
 [ "${V2F_SANITIZE_FULL:-0}" = 1 ] || skip="$skip|test_attrop|dataset_recipe_options"
 ctest --test-dir "$build" --output-on-failure -E "^($skip)\$"
