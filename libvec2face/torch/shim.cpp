@@ -1,14 +1,11 @@
-// The libtorch shim: the only file that includes libtorch. Each extern "C"
-// entry is one try/catch barrier; no C++ type or exception crosses it.
+// The libtorch shim's model entries (libvec2face/torch/ is the only code
+// that includes libtorch). Each extern "C" entry is one try/catch barrier;
+// no C++ type or exception crosses it.
 #include "shim_internal.hpp"
 
 #include "graph_passes.hpp"
 
-#include <torch/csrc/jit/ir/constants.h>
-#include <torch/csrc/jit/ir/ir.h>
-#include <torch/csrc/jit/passes/dead_code_elimination.h>
 #include <torch/csrc/jit/passes/freeze_module.h>
-#include <torch/csrc/jit/runtime/graph_iterator.h>
 
 #include <cpuid.h>
 #include <cstring>
@@ -145,10 +142,10 @@ bool is_generator_part(int32_t part) {
 // deep copy cast to bfloat16 (the plain copy stays float32 for AttrOP);
 // then frozen and optimised, with graph_passes.cpp's CPU rewrites: Linear
 // layers onto oneDNN, attention's products off the reference BLAS and
-// GroupNorm32 + swish fused (before
-// optimize_for_inference, which would otherwise reorder around them),
-// bfloat16 convolution weights channels-last (after it). Freezing is done
-// here, not in the exporter: frozen and optimised modules do not load back.
+// GroupNorm32 + swish fused (all before optimize_for_inference, which
+// would otherwise rewrite the patterns they look for), bfloat16
+// convolution weights channels-last (after it). Freezing is done here,
+// not in the exporter: frozen and optimised modules do not load back.
 torch::jit::Module inference_copy(const torch::jit::Module &m, const torch::Device &dev,
                                   torch::ScalarType dtype) {
     torch::jit::Module src = m;
