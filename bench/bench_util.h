@@ -2,6 +2,7 @@
 #ifndef V2F_BENCH_UTIL_H
 #define V2F_BENCH_UTIL_H
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -48,6 +49,33 @@ static inline int bench_precision(const char *s)
 static inline const char *bench_precision_name(int p)
 {
     return p == V2F_PRECISION_BF16 ? "bf16" : p == V2F_PRECISION_FP16 ? "fp16" : "fp32";
+}
+
+/* The options both bench programs take. */
+typedef struct bench_args {
+    long batch, batches, threads;
+    int precision;
+} bench_args;
+
+/* Consume argv[*i] (and its value) when it is --batch, --batches,
+ * --threads or --precision: 1 when consumed, 0 when not one of these, -1
+ * (with a message) for a bad precision. */
+static inline int bench_common_arg(int argc, char **argv, int *i, bench_args *a)
+{
+    const char *o = argv[*i];
+    if (*i + 1 >= argc) return 0;
+    if (!strcmp(o, "--batch")) a->batch = strtol(argv[++*i], NULL, 10);
+    else if (!strcmp(o, "--batches")) a->batches = strtol(argv[++*i], NULL, 10);
+    else if (!strcmp(o, "--threads")) a->threads = strtol(argv[++*i], NULL, 10);
+    else if (!strcmp(o, "--precision")) {
+        const char *p = argv[++*i];
+        if ((a->precision = bench_precision(p)) < 0) {
+            fprintf(stderr, "--precision %s: expected fp32, bf16 or fp16\n", p);
+            return -1;
+        }
+    } else
+        return 0;
+    return 1;
 }
 
 #endif

@@ -74,25 +74,18 @@ static double png_bytes(const char *dir, size_t *count)
 
 int main(int argc, char **argv)
 {
-    long batch = 8, batches = 3, threads = 0;
-    int precision = V2F_PRECISION_FP32;
     const char *dir = NULL, *out = "bench-dataset";
+    bench_args a = {8, 3, 0, V2F_PRECISION_FP32};
     for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--batch") && i + 1 < argc) batch = strtol(argv[++i], NULL, 10);
-        else if (!strcmp(argv[i], "--batches") && i + 1 < argc)
-            batches = strtol(argv[++i], NULL, 10);
-        else if (!strcmp(argv[i], "--threads") && i + 1 < argc)
-            threads = strtol(argv[++i], NULL, 10);
-        else if (!strcmp(argv[i], "--precision") && i + 1 < argc) {
-            const char *p = argv[++i];
-            if ((precision = bench_precision(p)) < 0) {
-                fprintf(stderr, "--precision %s: expected fp32, bf16 or fp16\n", p);
-                return 2;
-            }
-        } else if (!strcmp(argv[i], "--out") && i + 1 < argc) out = argv[++i];
+        int c = bench_common_arg(argc, argv, &i, &a);
+        if (c < 0) return 2;
+        if (c > 0) continue;
+        if (!strcmp(argv[i], "--out") && i + 1 < argc) out = argv[++i];
         else if (argv[i][0] != '-' && !dir) dir = argv[i];
         else dir = NULL, i = argc;
     }
+    const long batch = a.batch, batches = a.batches, threads = a.threads;
+    const int precision = a.precision;
     if (!dir || batch < 1 || batch > 1000 || batches < 1 || batches > 4000 || threads < 0) {
         fprintf(stderr, "usage: v2f_bench_dataset MODEL_DIR [--batch 1..1000] "
                         "[--batches K] [--threads T] [--precision fp32|bf16|fp16] "

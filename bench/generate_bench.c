@@ -137,22 +137,14 @@ static int compare_bf16(const char *dir, size_t batch, int threads)
 
 int main(int argc, char **argv)
 {
-    long batch = 8, batches = 3, threads = 0;
-    int precision = V2F_PRECISION_FP32, compare = 0, attrop = V2F_ATTROP_ENABLED;
+    int compare = 0, attrop = V2F_ATTROP_ENABLED;
     const char *dir = NULL, *mode = "model", *out = "bench-out";
+    bench_args a = {8, 3, 0, V2F_PRECISION_FP32};
     for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--batch") && i + 1 < argc) batch = strtol(argv[++i], NULL, 10);
-        else if (!strcmp(argv[i], "--batches") && i + 1 < argc)
-            batches = strtol(argv[++i], NULL, 10);
-        else if (!strcmp(argv[i], "--threads") && i + 1 < argc)
-            threads = strtol(argv[++i], NULL, 10);
-        else if (!strcmp(argv[i], "--precision") && i + 1 < argc) {
-            const char *p = argv[++i];
-            if ((precision = bench_precision(p)) < 0) {
-                fprintf(stderr, "--precision %s: expected fp32, bf16 or fp16\n", p);
-                return 2;
-            }
-        } else if (!strcmp(argv[i], "--mode") && i + 1 < argc) mode = argv[++i];
+        int c = bench_common_arg(argc, argv, &i, &a);
+        if (c < 0) return 2;
+        if (c > 0) continue;
+        if (!strcmp(argv[i], "--mode") && i + 1 < argc) mode = argv[++i];
         else if (!strcmp(argv[i], "--out") && i + 1 < argc) out = argv[++i];
         else if (!strcmp(argv[i], "--compare-bf16")) compare = 1;
         else if (!strcmp(argv[i], "--no-attrop")) attrop = V2F_ATTROP_DISABLED;
@@ -165,6 +157,9 @@ int main(int argc, char **argv)
             return 2;
         }
     }
+    long batch = a.batch;
+    const long batches = a.batches, threads = a.threads;
+    const int precision = a.precision;
     if (!dir || batch < 0 || batches < 1 || threads < 0) return 2;
     if (compare) return compare_bf16(dir, batch ? (size_t)batch : 8, (int)threads);
     int png = !strcmp(mode, "png"), overlap = !strcmp(mode, "png-overlap");
