@@ -3,7 +3,7 @@
 # command; .ci/run calls it.
 set -eu
 cd "$(dirname "$0")/.."
-tools/install-deps.sh
+tools/install-deps.sh test
 py=$(tools/python-with-torch.sh)
 echo "using $py for the converter and reference checks"
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DV2F_BUILD_TESTS=ON -DV2F_PYTHON="$py"

@@ -1,0 +1,1 @@
+# The shipped cluster examples run for real (issue 19).

@@ -1,0 +1,1 @@
+# The report page opened in headless Chromium (issue 19).
