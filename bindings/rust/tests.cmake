@@ -44,4 +44,20 @@ else()
             V2F_EXAMPLE_GENERATE=${_v2f_example_generate}
             ${V2F_CARGO} test --offline --manifest-path ${PROJECT_SOURCE_DIR}/bindings/rust/Cargo.toml)
   set_tests_properties(rust_binding PROPERTIES FIXTURES_REQUIRED models TIMEOUT 600)
+
+  # As a user meets it: examples/rust built out of tree against an installed
+  # prefix (pkg-config), run without LD_LIBRARY_PATH (the rpath from
+  # build.rs); and the version range build.rs accepts.
+  add_test(NAME rust_installed_example
+    COMMAND ${CMAKE_COMMAND} -E env CARGO=${V2F_CARGO}
+            ${CMAKE_CURRENT_LIST_DIR}/check_installed.sh example ${PROJECT_BINARY_DIR}
+            ${PROJECT_SOURCE_DIR} ${V2F_TEST_MODELS} ${V2F_PYTHON}
+            ${CMAKE_CURRENT_BINARY_DIR}/rust-installed-target ${_v2f_example_generate})
+  set_tests_properties(rust_installed_example PROPERTIES FIXTURES_REQUIRED models TIMEOUT 600)
+  add_test(NAME rust_pkgconfig_version
+    COMMAND ${CMAKE_COMMAND} -E env CARGO=${V2F_CARGO}
+            ${CMAKE_CURRENT_LIST_DIR}/check_installed.sh version ${PROJECT_BINARY_DIR}
+            ${PROJECT_SOURCE_DIR} ${CMAKE_CURRENT_BINARY_DIR}/rust-version-target
+            ${PROJECT_VERSION})
+  set_tests_properties(rust_pkgconfig_version PROPERTIES TIMEOUT 300)
 endif()

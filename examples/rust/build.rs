@@ -1,7 +1,8 @@
 // The vec2face crate finds libvec2face (pkg-config or VEC2FACE_LIB_DIR) and
-// publishes the directories it linked from as DEP_VEC2FACE_RPATH; link-time
-// rpaths do not propagate between crates, so add them to this binary (it
-// then runs from a build tree without LD_LIBRARY_PATH).
+// publishes the directories it needs an rpath to as DEP_VEC2FACE_RPATH (an
+// install prefix outside the loader's paths, a build tree). Cargo does not
+// pass link arguments from one crate to another, so this binary adds them
+// itself; it then runs without LD_LIBRARY_PATH.
 fn main() {
     println!("cargo:rerun-if-env-changed=DEP_VEC2FACE_RPATH");
     if let Ok(dirs) = std::env::var("DEP_VEC2FACE_RPATH") {

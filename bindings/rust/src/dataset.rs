@@ -213,6 +213,11 @@ pub struct DatasetRecipe<'a> {
     /// (6); changes file sizes, not pixels, and is not part of the recipe
     /// digest (since 0.3).
     pub png_level: i32,
+    /// When another process or job holds the shard's lock: false (default)
+    /// fails at once with the library's busy status, true waits for it
+    /// (progress is reported as (0, 0) while waiting, so a cancel ends the
+    /// wait). Not part of the recipe digest (since 0.3).
+    pub wait_lock: bool,
 }
 
 impl Default for DatasetRecipe<'_> {
@@ -248,6 +253,7 @@ impl Default for DatasetRecipe<'_> {
             pose_order: PoseOrder::from_code(r.pose_order).unwrap_or_default(),
             pose_landmarks: Vec::new(),
             png_level: r.png_level,
+            wait_lock: r.wait_lock != 0,
         }
     }
 }
@@ -305,6 +311,12 @@ impl<'a> DatasetRecipe<'a> {
     /// Sets [`DatasetRecipe::jpeg_quality`].
     pub fn jpeg_quality(mut self, quality: i32) -> Self {
         self.jpeg_quality = quality;
+        self
+    }
+
+    /// Sets [`DatasetRecipe::wait_lock`].
+    pub fn wait_lock(mut self, wait: bool) -> Self {
+        self.wait_lock = wait;
         self
     }
 
@@ -535,6 +547,7 @@ impl<'m> DatasetJob<'m> {
                 landmark_ptrs.as_ptr()
             },
             png_level: recipe.png_level,
+            wait_lock: recipe.wait_lock as i32,
         };
         let mut out = ptr::null_mut();
         // SAFETY: C strings and slices alive for the call (eps/eps_shares

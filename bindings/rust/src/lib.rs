@@ -28,6 +28,43 @@
 //! the C status and the library's message. The first call that needs the
 //! library checks that it has this crate's [`ABI_VERSION`].
 //!
+//! # Linking and running
+//!
+//! The build script asks `pkg-config` for `vec2face` and accepts library
+//! versions >= 0.3.0, < 0.4.0 (this crate's minor; in 0.x a minor release
+//! breaks); another version stops the build, saying which one it found and
+//! where. For a library installed into a prefix (`cmake --install build
+//! --prefix $HOME/.local`):
+//!
+//! ```text
+//! PKG_CONFIG_PATH=$HOME/.local/lib/pkgconfig cargo build
+//! ```
+//!
+//! When the library's directory is not one of the dynamic loader's default
+//! directories (`/usr/lib`, `/lib64`, `/usr/lib/<triplet>`, ...), the build
+//! script adds an rpath to it (`-Wl,-rpath,<libdir>`), so this crate's tests
+//! and examples run without `LD_LIBRARY_PATH`. Cargo applies such linker
+//! arguments only to the crate that emits them, so a program of your own
+//! gets the rpath from a two-line `build.rs` reading the directories this
+//! crate publishes as `DEP_VEC2FACE_RPATH` (what `examples/rust` does):
+//!
+//! ```no_run
+//! // build.rs of a crate that depends on vec2face
+//! fn main() {
+//!     for dir in std::env::var("DEP_VEC2FACE_RPATH").unwrap_or_default().split(':') {
+//!         if !dir.is_empty() {
+//!             println!("cargo:rustc-link-arg=-Wl,-rpath,{dir}");
+//!         }
+//!     }
+//! }
+//! ```
+//!
+//! Without it, run the program with `LD_LIBRARY_PATH=<libdir>`, or install
+//! the library into the loader's path. Other settings: `VEC2FACE_LIB_DIR`
+//! (link from that directory, with an rpath to it, without pkg-config),
+//! `VEC2FACE_NO_RPATH=1` (never add an rpath, e.g. for distribution
+//! packages), `PKG_CONFIG` (the pkg-config program).
+//!
 //! Threads: [`Model`] and [`Sampler`] are `Send + Sync` (the header promises
 //! both may be used from several threads at once); [`AttrOp`] is `Send` but
 //! not `Sync` (one thread at a time), and so is [`DatasetJob`].

@@ -398,13 +398,16 @@ impl Model {
         Ok(Masks { dropped, masked })
     }
 
+    /// Generation into `rgb` (n images) and, when given, `raw` (n raw
+    /// images); the caller has checked both lengths against `vectors`.
     fn generate_impl(
         &self,
         vectors: &[f32],
         landmarks: Option<&[u8]>,
         opts: &GenOptions<'_>,
-        want_raw: bool,
-    ) -> Result<(Vec<u8>, Vec<f32>)> {
+        rgb: &mut [u8],
+        raw: Option<&mut [f32]>,
+    ) -> Result<()> {
         let n = rows_of(vectors.len(), VECTOR_DIM, "vectors ([n][512])")?;
         if let Some(l) = landmarks {
             let m = rows_of(l.len(), IMAGE_BYTES, "landmarks ([n][112][112][3])")?;
@@ -414,14 +417,10 @@ impl Model {
                 )));
             }
         }
+        debug_assert_eq!(rgb.len(), n * IMAGE_BYTES);
         let mut o = opts.c_opts(n)?;
-        let mut rgb = out_buf(n, IMAGE_BYTES)?;
-        let mut raw: Vec<f32> = if want_raw {
-            out_buf(n, RAW_IMAGE_FLOATS)?
-        } else {
-            Vec::new()
-        };
-        if want_raw {
+        if let Some(raw) = raw {
+            debug_assert_eq!(raw.len(), n * RAW_IMAGE_FLOATS);
             o.raw_out = raw.as_mut_ptr();
         }
         with_progress(opts.progress, |f, user| {
@@ -444,14 +443,56 @@ impl Model {
                     ),
                 }
             })
-        })?;
+        })
+    }
+
+    /// Allocating generation: n images, and n raw images when `want_raw`.
+    fn generate_vec(
+        &self,
+        vectors: &[f32],
+        landmarks: Option<&[u8]>,
+        opts: &GenOptions<'_>,
+        want_raw: bool,
+    ) -> Result<(Vec<u8>, Vec<f32>)> {
+        let n = rows_of(vectors.len(), VECTOR_DIM, "vectors ([n][512])")?;
+        let mut rgb = out_buf(n, IMAGE_BYTES)?;
+        let mut raw: Vec<f32> = if want_raw {
+            out_buf(n, RAW_IMAGE_FLOATS)?
+        } else {
+            Vec::new()
+        };
+        let raw_out = if want_raw { Some(&mut raw[..]) } else { None };
+        self.generate_impl(vectors, landmarks, opts, &mut rgb, raw_out)?;
         Ok((rgb, raw))
+    }
+
+    /// As [`Model::generate`], writing the `n` images into `rgb`, which must
+    /// hold exactly `n *` [`IMAGE_BYTES`] bytes for `n` vectors (a buffer
+    /// reused across calls, a memory-mapped file, ...). A wrong length fails
+    /// with [`crate::Status::InvalidArg`] before anything is written.
+    pub fn generate_into(
+        &self,
+        vectors: &[f32],
+        rgb: &mut [u8],
+        opts: &GenOptions<'_>,
+    ) -> Result<()> {
+        let n = rows_of(vectors.len(), VECTOR_DIM, "vectors ([n][512])")?;
+        let want = n.checked_mul(IMAGE_BYTES).ok_or_else(|| {
+            Error::new(crate::Status::Overflow, format!("{n} images is too large"))
+        })?;
+        if rgb.len() != want {
+            return Err(Error::invalid(format!(
+                "generate_into: rgb has {} bytes; {n} vectors need {want} ({n} x {IMAGE_BYTES})",
+                rgb.len()
+            )));
+        }
+        self.generate_impl(vectors, None, opts, rgb, None)
     }
 
     /// Generates one image per vector (`vectors` is `[n][512]`) with the
     /// plain generator; returns `n` RGB images.
     pub fn generate(&self, vectors: &[f32], opts: &GenOptions<'_>) -> Result<Vec<u8>> {
-        Ok(self.generate_impl(vectors, None, opts, false)?.0)
+        Ok(self.generate_vec(vectors, None, opts, false)?.0)
     }
 
     /// As [`Model::generate`], also returning the raw float images
@@ -461,7 +502,7 @@ impl Model {
         vectors: &[f32],
         opts: &GenOptions<'_>,
     ) -> Result<(Vec<u8>, Vec<f32>)> {
-        self.generate_impl(vectors, None, opts, true)
+        self.generate_vec(vectors, None, opts, true)
     }
 
     /// Generates images whose pose follows `landmarks` (one landmark image
@@ -473,7 +514,7 @@ impl Model {
         landmarks: &[u8],
         opts: &GenOptions<'_>,
     ) -> Result<Vec<u8>> {
-        Ok(self.generate_impl(vectors, Some(landmarks), opts, false)?.0)
+        Ok(self.generate_vec(vectors, Some(landmarks), opts, false)?.0)
     }
 
     /// As [`Model::generate_pose`], also returning the raw float images.
@@ -483,7 +524,7 @@ impl Model {
         landmarks: &[u8],
         opts: &GenOptions<'_>,
     ) -> Result<(Vec<u8>, Vec<f32>)> {
-        self.generate_impl(vectors, Some(landmarks), opts, true)
+        self.generate_vec(vectors, Some(landmarks), opts, true)
     }
 
     /// Identity features `[n][512]` (not normalised) of `n` aligned face

@@ -356,6 +356,9 @@ pub struct v2f_dataset_recipe {
     pub pose_landmark_count: i32,
     pub pose_landmarks: *const *const c_char,
     pub png_level: i32, // @since 0.3
+    // @since 0.3; in what was png_level's tail padding, so it must be set
+    // (a struct literal leaves padding undefined and the library reads it).
+    pub wait_lock: i32,
 }
 
 #[repr(C)]

@@ -302,3 +302,44 @@ fn centres_from_a_folder() {
     assert_eq!(e.status(), Status::Io, "{e}");
     let _ = std::fs::remove_dir_all(&root);
 }
+
+/// generate_into writes into the caller's buffer exactly what generate
+/// returns, and refuses a buffer of the wrong length without touching it.
+#[test]
+fn generate_into_a_caller_buffer() {
+    let Some(model) = tiny() else { return };
+    let n = 3;
+    let vectors = randn(31, n * VECTOR_DIM);
+    let opts = GenOptions {
+        seed: 77,
+        ..GenOptions::default()
+    };
+    let want = model.generate(&vectors, &opts).unwrap();
+    // Filled with a marker first: every byte must be overwritten.
+    let mut buf = vec![0xA5u8; n * IMAGE_BYTES];
+    model.generate_into(&vectors, &mut buf, &opts).unwrap();
+    assert!(buf == want, "generate_into differs from generate");
+
+    for len in [n * IMAGE_BYTES - 1, n * IMAGE_BYTES + IMAGE_BYTES, 0] {
+        let mut wrong = vec![7u8; len];
+        let err = model
+            .generate_into(&vectors, &mut wrong, &opts)
+            .unwrap_err();
+        assert_eq!(err.status(), Status::InvalidArg, "length {len}: {err}");
+        let msg = err.to_string();
+        assert!(
+            msg.contains(&format!("{len} bytes")) && msg.contains(&(n * IMAGE_BYTES).to_string()),
+            "length {len}: message does not give both lengths: {msg}"
+        );
+        assert!(
+            wrong.iter().all(|&b| b == 7),
+            "length {len}: buffer was written"
+        );
+    }
+    // A vector slice that is not whole rows is refused as well.
+    let mut buf = vec![0u8; IMAGE_BYTES];
+    let err = model
+        .generate_into(&vectors[..VECTOR_DIM - 1], &mut buf, &opts)
+        .unwrap_err();
+    assert_eq!(err.status(), Status::InvalidArg);
+}
