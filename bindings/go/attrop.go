@@ -7,6 +7,9 @@ package vec2face
 import "C"
 
 import (
+	"context"
+	"fmt"
+	"math"
 	"runtime"
 	"sync"
 )
@@ -55,6 +58,8 @@ type AttrOp struct {
 	ptr   *C.v2f_attrop
 	model *Model
 	n     int
+	// The handle's max_retries: RunContext runs the official loop itself.
+	maxRetries int
 }
 
 // AttrOpLosses are the losses of the last optimiser step and the counts of
@@ -80,6 +85,7 @@ func (m *Model) NewAttrOp(vectors, classVectors []float32, opts *AttrOpOptions) 
 		return nil, err
 	}
 	var h *C.v2f_attrop
+	var maxRetries int
 	err = m.use(func(p *C.v2f_model) error {
 		var pin runtime.Pinner
 		defer pin.Unpin()
@@ -107,6 +113,7 @@ func (m *Model) NewAttrOp(vectors, classVectors []float32, opts *AttrOpOptions) 
 			co.condition = pinF(&pin, o.Condition)
 			co.dropped, co.masked = pinB(&pin, o.Dropped), pinB(&pin, o.Masked)
 		}
+		maxRetries = int(co.max_retries)
 		err := call(func() C.v2f_status {
 			return C.v2f_attrop_new(p, fptr(vectors), fptr(classVectors), C.size_t(n), &co, &h)
 		})
@@ -120,7 +127,7 @@ func (m *Model) NewAttrOp(vectors, classVectors []float32, opts *AttrOpOptions) 
 	if err != nil {
 		return nil, err
 	}
-	a := &AttrOp{ptr: h, model: m, n: n}
+	a := &AttrOp{ptr: h, model: m, n: n, maxRetries: maxRetries}
 	runtime.SetFinalizer(a, (*AttrOp).Close)
 	return a, nil
 }
@@ -197,6 +204,56 @@ func (a *AttrOp) Run(iterations int) (AttrOpLosses, error) {
 	return a.losses(func(h *C.v2f_attrop, l *C.v2f_attrop_losses) C.v2f_status {
 		return C.v2f_attrop_run(h, C.int32_t(iterations), l)
 	})
+}
+
+// RunContext is Run that stops between optimiser steps once ctx is done
+// (v2f_attrop_run has no progress callback, so it runs the same loop one
+// step at a time: the same steps, vectors and losses as Run). On a stop it
+// returns the losses of the last step with Steps and Retries so far, and an
+// error matching ctx.Err() and ErrCancelled; the vectors keep the steps
+// taken, and a later Run or RunContext continues from them.
+func (a *AttrOp) RunContext(ctx context.Context, iterations int) (AttrOpLosses, error) {
+	if ctx.Done() == nil {
+		return a.Run(iterations)
+	}
+	if iterations < 1 || iterations > math.MaxInt32 {
+		return AttrOpLosses{}, invalid("AttrOp.RunContext: iterations = %d, must be in 1..%d", iterations, math.MaxInt32)
+	}
+	if err := ctx.Err(); err != nil {
+		return AttrOpLosses{}, err
+	}
+	done, retries, steps := 0, 0, 0
+	var stopped error
+	out, err := a.losses(func(h *C.v2f_attrop, l *C.v2f_attrop_losses) C.v2f_status {
+		// v2f_attrop_run's loop (attrop.c): a step over a threshold does
+		// not count, at most max_retries times per call.
+		for done < iterations {
+			if cerr := ctx.Err(); cerr != nil {
+				stopped = fmt.Errorf("%w: %w", cerr, &Error{Status: StatusCancelled,
+					Message: fmt.Sprintf("AttrOp.RunContext: stopped after %d steps (%d of %d counted)", steps, done, iterations)})
+				break
+			}
+			if st := C.v2f_attrop_step(h, l); st != C.V2F_OK {
+				return st
+			}
+			steps++
+			if l.counted == 0 && retries < a.maxRetries {
+				retries++
+			} else {
+				done++
+			}
+		}
+		// l.counted is still the last step's own (!exceeds).
+		if steps > 0 && retries >= a.maxRetries {
+			l.counted = 1
+		}
+		l.steps, l.retries = C.int32_t(steps), C.int32_t(retries)
+		return C.V2F_OK
+	})
+	if err != nil {
+		return out, err
+	}
+	return out, stopped
 }
 
 // Vectors returns the optimised vectors [n*VectorDim].

@@ -12,8 +12,10 @@ import (
 )
 
 // ProgressFunc receives progress (done of total) during a long call; it
-// returns true to cancel the call, which then fails with ErrCancelled. It
-// may be called from a library worker thread, never after the call returns.
+// returns true to cancel the call, which then fails with ErrCancelled. The
+// library calls it on the thread that made the call (so on the calling
+// goroutine, with its locked OS thread), never after the call returns; the
+// Context variants of the long calls cancel through it (see RunContext).
 type ProgressFunc func(done, total uint64) (cancel bool)
 
 // progressState is what a cgo.Handle in a progress_user field refers to.

@@ -8,6 +8,7 @@ package vec2face
 import "C"
 
 import (
+	"context"
 	"errors"
 	"math"
 	"runtime"
@@ -290,17 +291,31 @@ func (j *DatasetJob) use(f func(h *C.v2f_dataset_job) error) error {
 // Run makes the shard's missing images (files already on disk are
 // skipped). progress (may be nil) gets (images of this shard complete,
 // images of this shard) after the scan of the folder and after every
-// batch; returning true stops after the current batch with ErrCancelled,
-// leaving a state that Run or a new job with the same recipe resumes. A
-// panic in progress stops the run and is re-raised by Run.
-func (j *DatasetJob) Run(progress func(done, total uint64) bool) error {
-	return j.use(func(h *C.v2f_dataset_job) error {
-		fn, ph, finish := withProgress(progress)
+// batch, on the calling goroutine; returning true stops after the current
+// batch with ErrCancelled, leaving a state that Run or a new job with the
+// same recipe resumes. A panic in progress stops the run and is re-raised
+// by Run. Run is RunContext with context.Background().
+func (j *DatasetJob) Run(progress ProgressFunc) error {
+	return j.RunContext(context.Background(), progress)
+}
+
+// RunContext is Run that also stops when ctx is done: at the next progress
+// report (after the batch being written; the batch already generated is
+// written too), returning an error that matches both ctx.Err() and
+// ErrCancelled. What is on disk then is resumed by Run or a new job with
+// the same recipe.
+func (j *DatasetJob) RunContext(ctx context.Context, progress ProgressFunc) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	err := j.use(func(h *C.v2f_dataset_job) error {
+		fn, ph, finish := withProgress(ctxProgress(ctx, progress))
 		defer finish()
 		return call(func() C.v2f_status {
 			return C.v2f_dataset_job_run(h, fn, C.v2f_go_handle_ptr(C.uintptr_t(ph)))
 		})
 	})
+	return ctxResult(ctx, err)
 }
 
 // Stats returns the job's counts so far.
@@ -347,7 +362,8 @@ type DatasetReport struct {
 // recipe, no temporary file is left. When there are problems it returns
 // the report (OK false, FirstProblem set) together with an ErrFormat error
 // whose message gives their count and the first; other failures (ErrIO:
-// no readable recipe.txt) return a zero report.
+// no readable recipe.txt) return a zero report. It has no Context variant:
+// v2f_dataset_verify takes no progress callback, so it cannot be stopped.
 func VerifyDataset(dir string) (DatasetReport, error) {
 	if err := ensure(); err != nil {
 		return DatasetReport{}, err

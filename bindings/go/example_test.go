@@ -7,7 +7,7 @@ import (
 	"os"
 	"path/filepath"
 
-	vec2face "github.com/libvec2face/vec2face-go"
+	vec2face "github.com/libvec2face/libvec2face/bindings/go"
 )
 
 // Generate two face images from two identity vectors and save the first.

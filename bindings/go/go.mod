@@ -1,3 +1,3 @@
-module github.com/libvec2face/vec2face-go
+module github.com/libvec2face/libvec2face/bindings/go
 
 go 1.22

@@ -8,6 +8,8 @@ package vec2face
 import "C"
 
 import (
+	"context"
+	"os"
 	"runtime"
 	"sync"
 	"unsafe"
@@ -288,11 +290,19 @@ type SampleStats struct {
 // SampleIdentities draws n vectors [n*dim] whose pairwise cosines are all
 // below opts.MaxSimilarity (greedy in candidate order, deterministic).
 func (s *Sampler) SampleIdentities(n int, opts *SampleOptions) ([]float32, SampleStats, error) {
+	return s.SampleIdentitiesContext(context.Background(), n, opts)
+}
+
+// SampleIdentitiesContext is SampleIdentities that stops at the next
+// progress report (after a block of candidates) once ctx is done; the
+// error matches ctx.Err() and ErrCancelled and the stats say how far it
+// got (SampleIdentitiesIntoContext keeps the rows, to resume).
+func (s *Sampler) SampleIdentitiesContext(ctx context.Context, n int, opts *SampleOptions) ([]float32, SampleStats, error) {
 	if n <= 0 {
 		return nil, SampleStats{}, invalid("SampleIdentities: n = %d", n)
 	}
 	out := make([]float32, n*s.dim)
-	st, err := s.SampleIdentitiesInto(out, opts)
+	st, err := s.SampleIdentitiesIntoContext(ctx, out, opts)
 	if err != nil {
 		return nil, st, err
 	}
@@ -303,8 +313,18 @@ func (s *Sampler) SampleIdentities(n int, opts *SampleOptions) ([]float32, Sampl
 // its first ResumeKept rows are the earlier call's). On ErrCancelled and on
 // the MaxCandidates failure the stats say how many rows are valid.
 func (s *Sampler) SampleIdentitiesInto(out []float32, opts *SampleOptions) (SampleStats, error) {
+	return s.SampleIdentitiesIntoContext(context.Background(), out, opts)
+}
+
+// SampleIdentitiesIntoContext is SampleIdentitiesInto that stops once ctx
+// is done (see SampleIdentitiesContext); the rows kept so far (Stats.Kept)
+// and Stats.Candidates resume it with ResumeKept and ResumeCandidates.
+func (s *Sampler) SampleIdentitiesIntoContext(ctx context.Context, out []float32, opts *SampleOptions) (SampleStats, error) {
 	n, err := rows("out", len(out), s.dim)
 	if err != nil {
+		return SampleStats{}, err
+	}
+	if err := ctx.Err(); err != nil {
 		return SampleStats{}, err
 	}
 	var st SampleStats
@@ -313,7 +333,7 @@ func (s *Sampler) SampleIdentitiesInto(out []float32, opts *SampleOptions) (Samp
 		defer pin.Unpin()
 		var co C.v2f_sample_opts
 		C.v2f_sample_opts_init(&co, C.sizeof_v2f_sample_opts)
-		finish := func() {}
+		var progress ProgressFunc
 		if o := opts; o != nil {
 			var exRows int
 			if len(o.Exclude) > 0 {
@@ -333,11 +353,12 @@ func (s *Sampler) SampleIdentitiesInto(out []float32, opts *SampleOptions) (Samp
 			co.resume_candidates = C.uint64_t(o.ResumeCandidates)
 			co.max_candidates = C.uint64_t(o.MaxCandidates)
 			co.block_size = C.int32_t(o.BlockSize)
-			var h uintptr
-			co.progress, h, finish = withProgress(o.Progress)
-			co.progress_user = C.v2f_go_handle_ptr(C.uintptr_t(h))
+			progress = o.Progress
 		}
+		fn, h, finish := withProgress(ctxProgress(ctx, progress))
 		defer finish()
+		co.progress = fn
+		co.progress_user = C.v2f_go_handle_ptr(C.uintptr_t(h))
 		var cs C.v2f_sample_stats
 		cs.struct_size = C.sizeof_v2f_sample_stats
 		err := call(func() C.v2f_status {
@@ -349,7 +370,7 @@ func (s *Sampler) SampleIdentitiesInto(out []float32, opts *SampleOptions) (Samp
 			Flops: float64(cs.flops), Seconds: float64(cs.seconds), GFlops: float64(cs.gflops)}
 		return err
 	})
-	return st, err
+	return st, ctxResult(ctx, err)
 }
 
 // IdentityCentres returns the mean feature of each label ([numIDs*dim], row
@@ -390,6 +411,92 @@ func IdentityCentres(features []float32, dim int, labels []int64, numIDs int, no
 	return a.Data, counts, nil
 }
 
+// FolderCentresOptions for Model.IdentityCentresFromFolder; the zero value
+// (or nil) gives the defaults.
+type FolderCentresOptions struct {
+	// Normalize averages unit-norm features (the official code: plain means).
+	Normalize bool
+	// Resize resizes images that are not 112x112 (bilinear) instead of
+	// failing with ErrFormat.
+	Resize bool
+	// Progress receives (identities done, identities) after each identity.
+	Progress ProgressFunc
+}
+
+// IdentityCentresFromFolder returns the identity centres [identities*512]
+// of a folder of aligned face crops, root/<id>/*.png|*.jpg|*.jpeg (one
+// subfolder per identity; row i is the i-th subfolder in byte order of its
+// name): the mean ArcFace feature of each identity, and the number of
+// images per identity. Errors: ErrIO (unreadable folder or file, an
+// identity without images, no subfolder), ErrFormat (an image that does not
+// decode, or is not 112x112 without Resize), ErrUnsupported (no
+// arcface.pt), ErrCancelled.
+func (m *Model) IdentityCentresFromFolder(root string, opts *FolderCentresOptions) (centres []float32, counts []uint64, err error) {
+	return m.IdentityCentresFromFolderContext(context.Background(), root, opts)
+}
+
+// IdentityCentresFromFolderContext is IdentityCentresFromFolder that stops
+// at the next progress report (after an identity) once ctx is done, with an
+// error matching ctx.Err() and ErrCancelled.
+func (m *Model) IdentityCentresFromFolderContext(ctx context.Context, root string, opts *FolderCentresOptions) (centres []float32, counts []uint64, err error) {
+	if err := ctx.Err(); err != nil {
+		return nil, nil, err
+	}
+	var o FolderCentresOptions
+	if opts != nil {
+		o = *opts
+	}
+	// counts_out needs one entry per identity subfolder before the call:
+	// size it by the entries of root (a superset); the library reports
+	// progress after each identity with the total, so a folder that grew in
+	// between is caught after at most entry 0 was written.
+	entries, _ := os.ReadDir(root) // unreadable: the library says why
+	capacity := len(entries)
+	grew := false
+	guard := func(done, total uint64) bool {
+		if total > uint64(capacity) {
+			grew = true
+			return true
+		}
+		return o.Progress != nil && o.Progress(done, total)
+	}
+	counts = make([]uint64, capacity)
+	var arr *C.v2f_array
+	err = m.use(func(p *C.v2f_model) error {
+		var pin runtime.Pinner
+		defer pin.Unpin()
+		var co C.v2f_centres_opts
+		C.v2f_centres_opts_init(&co, C.sizeof_v2f_centres_opts)
+		if o.Normalize {
+			co.normalize = 1
+		}
+		if o.Resize {
+			co.resize = 1
+		}
+		co.counts_out = pinU64(&pin, counts)
+		fn, h, finish := withProgress(ctxProgress(ctx, guard))
+		defer finish()
+		co.progress = fn
+		co.progress_user = C.v2f_go_handle_ptr(C.uintptr_t(h))
+		croot := cstr(root)
+		defer cfree(croot)
+		return call(func() C.v2f_status {
+			return C.v2f_identity_centres_from_folder(p, croot, &co, &arr)
+		})
+	})
+	if grew {
+		if arr != nil {
+			C.v2f_array_free(arr)
+		}
+		return nil, nil, &Error{Status: StatusIO, Message: root + ": the folder changed during the call"}
+	}
+	if err != nil {
+		return nil, nil, ctxResult(ctx, err)
+	}
+	a := takeArray(arr)
+	return a.Data, counts[:a.Rows], nil
+}
+
 // SeparabilityOptions for Separability; zero value (or nil): defaults.
 type SeparabilityOptions struct {
 	Threads  int // 0: online CPUs
@@ -414,11 +521,21 @@ type SeparabilityReport struct {
 // Separability measures a set of identity vectors [n*dim] (all pairs);
 // threshold 0.4 is the official measure.
 func Separability(vectors []float32, dim int, threshold float32, opts *SeparabilityOptions) (*SeparabilityReport, error) {
+	return SeparabilityContext(context.Background(), vectors, dim, threshold, opts)
+}
+
+// SeparabilityContext is Separability that stops at the next progress
+// report (rows done) once ctx is done, with an error matching ctx.Err()
+// and ErrCancelled.
+func SeparabilityContext(ctx context.Context, vectors []float32, dim int, threshold float32, opts *SeparabilityOptions) (*SeparabilityReport, error) {
 	if err := ensure(); err != nil {
 		return nil, err
 	}
 	n, err := rows("vectors", len(vectors), dim)
 	if err != nil {
+		return nil, err
+	}
+	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
 	rep := &SeparabilityReport{NN: make([]float32, n)}
@@ -427,20 +544,21 @@ func Separability(vectors []float32, dim int, threshold float32, opts *Separabil
 	var co C.v2f_separability_opts
 	C.v2f_separability_opts_init(&co, C.sizeof_v2f_separability_opts)
 	co.nn_out = pinF(&pin, rep.NN)
-	finish := func() {}
+	var progress ProgressFunc
 	if opts != nil {
 		co.threads = C.int32_t(opts.Threads)
-		var h uintptr
-		co.progress, h, finish = withProgress(opts.Progress)
-		co.progress_user = C.v2f_go_handle_ptr(C.uintptr_t(h))
+		progress = opts.Progress
 	}
+	fn, h, finish := withProgress(ctxProgress(ctx, progress))
 	defer finish()
+	co.progress = fn
+	co.progress_user = C.v2f_go_handle_ptr(C.uintptr_t(h))
 	var cr C.v2f_separability_report
 	cr.struct_size = C.sizeof_v2f_separability_report
 	if err := call(func() C.v2f_status {
 		return C.v2f_separability(fptr(vectors), C.size_t(n), C.size_t(dim), C.float(threshold), &co, &cr)
 	}); err != nil {
-		return nil, err
+		return nil, ctxResult(ctx, err)
 	}
 	rep.N, rep.Separated, rep.Threshold = uint64(cr.n), uint64(cr.separated), float32(cr.threshold)
 	rep.NNMin, rep.NNMean, rep.NNMax = float32(cr.nn_min), float32(cr.nn_mean), float32(cr.nn_max)

@@ -8,6 +8,7 @@ package vec2face
 import "C"
 
 import (
+	"context"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -225,10 +226,13 @@ type GenOptions struct {
 // genOpts fills a C v2f_gen_opts from o for n images. Slices referenced
 // from the struct are pinned by pin; the caller calls finish after the C
 // call.
-func (o *GenOptions) fill(n int, pin *runtime.Pinner, co *C.v2f_gen_opts) (finish func(), err error) {
+func (o *GenOptions) fill(ctx context.Context, n int, pin *runtime.Pinner, co *C.v2f_gen_opts) (finish func(), err error) {
 	C.v2f_gen_opts_init(co, C.sizeof_v2f_gen_opts)
 	if o == nil {
-		return func() {}, nil
+		fn, h, finish := withProgress(ctxProgress(ctx, nil))
+		co.progress = fn
+		co.progress_user = C.v2f_go_handle_ptr(C.uintptr_t(h))
+		return finish, nil
 	}
 	if err := needLen("IdentityIndex", len(o.IdentityIndex), n); err != nil {
 		return nil, err
@@ -258,7 +262,7 @@ func (o *GenOptions) fill(n int, pin *runtime.Pinner, co *C.v2f_gen_opts) (finis
 	co.masked = pinB(pin, o.Masked)
 	co.batch_size = C.int32_t(o.BatchSize)
 	co.raw_out = pinF(pin, o.RawOut)
-	fn, h, finish := withProgress(o.Progress)
+	fn, h, finish := withProgress(ctxProgress(ctx, o.Progress))
 	co.progress = fn
 	co.progress_user = C.v2f_go_handle_ptr(C.uintptr_t(h))
 	return finish, nil
@@ -267,12 +271,19 @@ func (o *GenOptions) fill(n int, pin *runtime.Pinner, co *C.v2f_gen_opts) (finis
 // Generate makes one image per identity vector (vectors: n*VectorDim
 // values) with the plain generator and returns n*ImageBytes bytes.
 func (m *Model) Generate(vectors []float32, opts *GenOptions) ([]byte, error) {
+	return m.GenerateContext(context.Background(), vectors, opts)
+}
+
+// GenerateContext is Generate that stops at the next progress report
+// (after a batch of BatchSize images) once ctx is done, with an error
+// matching ctx.Err() and ErrCancelled.
+func (m *Model) GenerateContext(ctx context.Context, vectors []float32, opts *GenOptions) ([]byte, error) {
 	n, err := rows("vectors", len(vectors), VectorDim)
 	if err != nil {
 		return nil, err
 	}
 	rgb := make([]byte, n*ImageBytes)
-	if err := m.GenerateInto(rgb, vectors, opts); err != nil {
+	if err := m.generate(ctx, rgb, vectors, nil, opts); err != nil {
 		return nil, err
 	}
 	return rgb, nil
@@ -280,13 +291,25 @@ func (m *Model) Generate(vectors []float32, opts *GenOptions) ([]byte, error) {
 
 // GenerateInto is Generate writing into rgb (n*ImageBytes bytes).
 func (m *Model) GenerateInto(rgb []byte, vectors []float32, opts *GenOptions) error {
-	return m.generate(rgb, vectors, nil, opts)
+	return m.generate(context.Background(), rgb, vectors, nil, opts)
+}
+
+// GenerateIntoContext is GenerateInto that stops once ctx is done (see
+// GenerateContext); the images of the batches done are then in rgb.
+func (m *Model) GenerateIntoContext(ctx context.Context, rgb []byte, vectors []float32, opts *GenOptions) error {
+	return m.generate(ctx, rgb, vectors, nil, opts)
 }
 
 // GeneratePose makes one image per vector whose pose follows the matching
 // landmark image (landmarks: n*ImageBytes, see RenderLandmarks), through
 // pose_cond.pt and pose_generator.pt.
 func (m *Model) GeneratePose(vectors []float32, landmarks []byte, opts *GenOptions) ([]byte, error) {
+	return m.GeneratePoseContext(context.Background(), vectors, landmarks, opts)
+}
+
+// GeneratePoseContext is GeneratePose that stops once ctx is done (see
+// GenerateContext).
+func (m *Model) GeneratePoseContext(ctx context.Context, vectors []float32, landmarks []byte, opts *GenOptions) ([]byte, error) {
 	n, err := rows("vectors", len(vectors), VectorDim)
 	if err != nil {
 		return nil, err
@@ -295,13 +318,13 @@ func (m *Model) GeneratePose(vectors []float32, landmarks []byte, opts *GenOptio
 		return nil, invalid("landmarks: length %d, need %d for %d vectors", len(landmarks), n*ImageBytes, n)
 	}
 	rgb := make([]byte, n*ImageBytes)
-	if err := m.generate(rgb, vectors, landmarks, opts); err != nil {
+	if err := m.generate(ctx, rgb, vectors, landmarks, opts); err != nil {
 		return nil, err
 	}
 	return rgb, nil
 }
 
-func (m *Model) generate(rgb []byte, vectors []float32, landmarks []byte, opts *GenOptions) error {
+func (m *Model) generate(ctx context.Context, rgb []byte, vectors []float32, landmarks []byte, opts *GenOptions) error {
 	n, err := rows("vectors", len(vectors), VectorDim)
 	if err != nil {
 		return err
@@ -309,11 +332,14 @@ func (m *Model) generate(rgb []byte, vectors []float32, landmarks []byte, opts *
 	if len(rgb) != n*ImageBytes {
 		return invalid("rgb: length %d, need %d", len(rgb), n*ImageBytes)
 	}
-	return m.use(func(p *C.v2f_model) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	err = m.use(func(p *C.v2f_model) error {
 		var pin runtime.Pinner
 		defer pin.Unpin()
 		var co C.v2f_gen_opts
-		finish, err := opts.fill(n, &pin, &co)
+		finish, err := opts.fill(ctx, n, &pin, &co)
 		if err != nil {
 			return err
 		}
@@ -325,6 +351,7 @@ func (m *Model) generate(rgb []byte, vectors []float32, landmarks []byte, opts *
 			return C.v2f_generate(p, fptr(vectors), C.size_t(n), &co, bptr(rgb))
 		})
 	})
+	return ctxResult(ctx, err)
 }
 
 // SampleMasks returns the masks ([n*NumTokens] 0/1 bytes each) the generator
@@ -339,7 +366,7 @@ func (m *Model) SampleMasks(part Part, n int, opts *GenOptions) (dropped, masked
 		var pin runtime.Pinner
 		defer pin.Unpin()
 		var co C.v2f_gen_opts
-		finish, err := opts.fill(n, &pin, &co)
+		finish, err := opts.fill(context.Background(), n, &pin, &co)
 		if err != nil {
 			return err
 		}

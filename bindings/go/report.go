@@ -8,6 +8,7 @@ package vec2face
 import "C"
 
 import (
+	"context"
 	"strings"
 )
 
@@ -92,19 +93,30 @@ type DatasetSummary struct {
 // goes (see the counts). Errors: ErrIO (no readable recipe.txt, a file
 // that cannot be written), ErrInvalidArg (an option, named), ErrCancelled.
 func ReportDataset(model *Model, dir string, opts *ReportOptions) (DatasetSummary, error) {
+	return ReportDatasetContext(context.Background(), model, dir, opts)
+}
+
+// ReportDatasetContext is ReportDataset that stops at the next progress
+// report (after a batch of images) once ctx is done, with an error
+// matching ctx.Err() and ErrCancelled; no report file is then written.
+func ReportDatasetContext(ctx context.Context, model *Model, dir string, opts *ReportOptions) (DatasetSummary, error) {
 	if err := ensure(); err != nil {
 		return DatasetSummary{}, err
 	}
+	if err := ctx.Err(); err != nil {
+		return DatasetSummary{}, err
+	}
 	if model == nil {
-		return reportDataset(nil, dir, opts)
+		out, err := reportDataset(ctx, nil, dir, opts)
+		return out, ctxResult(ctx, err)
 	}
 	var out DatasetSummary
 	err := model.use(func(p *C.v2f_model) error {
 		var err error
-		out, err = reportDataset(p, dir, opts)
+		out, err = reportDataset(ctx, p, dir, opts)
 		return err
 	})
-	return out, err
+	return out, ctxResult(ctx, err)
 }
 
 // ReportDataset is ReportDataset(m, dir, opts).
@@ -112,7 +124,12 @@ func (m *Model) ReportDataset(dir string, opts *ReportOptions) (DatasetSummary, 
 	return ReportDataset(m, dir, opts)
 }
 
-func reportDataset(p *C.v2f_model, dir string, opts *ReportOptions) (DatasetSummary, error) {
+// ReportDatasetContext is ReportDatasetContext(ctx, m, dir, opts).
+func (m *Model) ReportDatasetContext(ctx context.Context, dir string, opts *ReportOptions) (DatasetSummary, error) {
+	return ReportDatasetContext(ctx, m, dir, opts)
+}
+
+func reportDataset(ctx context.Context, p *C.v2f_model, dir string, opts *ReportOptions) (DatasetSummary, error) {
 	o := DefaultReportOptions()
 	if opts != nil {
 		o = *opts
@@ -148,7 +165,7 @@ func reportDataset(p *C.v2f_model, dir string, opts *ReportOptions) (DatasetSumm
 	if o.PerImage {
 		co.per_image = 1
 	}
-	fn, h, finish := withProgress(o.Progress)
+	fn, h, finish := withProgress(ctxProgress(ctx, o.Progress))
 	defer finish()
 	co.progress = fn
 	co.progress_user = C.v2f_go_handle_ptr(C.uintptr_t(h))

@@ -25,5 +25,17 @@ else()
             V2F_EXAMPLE_GENERATE=${_v2f_example_generate}
             ${V2F_GO} test -count=1 ./...
     WORKING_DIRECTORY ${PROJECT_SOURCE_DIR}/bindings/go)
-  set_tests_properties(go_binding PROPERTIES FIXTURES_REQUIRED models TIMEOUT 300)
+  set_tests_properties(go_binding PROPERTIES FIXTURES_REQUIRED models TIMEOUT 600)
+
+  # As a user meets it: a separate module requiring the binding by its
+  # module path with a replace line, built offline against an installed
+  # prefix (check_installed.sh). A cache of its own: the go command's cache
+  # keys do not include pkg-config's output, so a package built against
+  # the temporary prefix would be reused by go_binding's `go run`.
+  add_test(NAME go_installed_module
+    COMMAND ${CMAKE_COMMAND} -E env GO=${V2F_GO}
+            GOCACHE=${CMAKE_CURRENT_BINARY_DIR}/go-cache-installed
+            ${CMAKE_CURRENT_LIST_DIR}/check_installed.sh ${PROJECT_BINARY_DIR}
+            ${PROJECT_SOURCE_DIR} ${V2F_TEST_MODELS} ${V2F_PYTHON} ${_v2f_example_generate})
+  set_tests_properties(go_installed_module PROPERTIES FIXTURES_REQUIRED models TIMEOUT 300)
 endif()

@@ -130,7 +130,7 @@ func checkABI(library, binding int, libVersion string) error {
 		return nil
 	}
 	return fmt.Errorf("%w: the loaded libvec2face %s has ABI version %d, but this Go package "+
-		"(github.com/libvec2face/vec2face-go) was written for ABI version %d; "+
+		"(github.com/libvec2face/libvec2face/bindings/go) was written for ABI version %d; "+
 		"build against a matching library or update the package", ErrABIMismatch,
 		libVersion, library, binding)
 }

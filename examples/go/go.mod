@@ -1,7 +1,8 @@
-module github.com/libvec2face/vec2face-go/examples/generate
+module github.com/libvec2face/libvec2face/examples/go
 
 go 1.22
 
-require github.com/libvec2face/vec2face-go v0.0.0
+require github.com/libvec2face/libvec2face/bindings/go v0.0.0
 
-replace github.com/libvec2face/vec2face-go => ../../bindings/go
+// A local checkout: the binding from this repository, not a download.
+replace github.com/libvec2face/libvec2face/bindings/go => ../../bindings/go

@@ -5,7 +5,11 @@
 //
 // It writes OUT_DIR/<row>_<k>.png, K images (different masks) per vector,
 // exactly the files the C example v2f_example_generate writes.
-// Build against the build tree with PKG_CONFIG_PATH=<build dir>.
+// Build against the build tree with PKG_CONFIG_PATH=<build dir>, or against
+// an installed prefix with PKG_CONFIG_PATH=<prefix>/lib/pkgconfig (and
+// CGO_LDFLAGS=-Wl,-rpath,<prefix>/lib, or LD_LIBRARY_PATH at run time, when
+// the prefix is outside the loader's path). go.mod's replace line uses this
+// checkout's bindings/go; in a module of your own, point it at yours.
 package main
 
 import (
@@ -14,7 +18,7 @@ import (
 	"os"
 	"path/filepath"
 
-	vec2face "github.com/libvec2face/vec2face-go"
+	vec2face "github.com/libvec2face/libvec2face/bindings/go"
 )
 
 func main() {
