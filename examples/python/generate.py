@@ -12,6 +12,7 @@ bindings/python`); numpy is not needed.
 import argparse
 import os
 import sys
+from typing import List, Optional
 
 try:
     import vec2face
@@ -21,7 +22,7 @@ except ImportError:  # running from a checkout without installing
     import vec2face
 
 
-def main(argv=None):
+def main(argv: Optional[List[str]] = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("model_dir", help="directory made by python3 -m vec2face.export "
@@ -43,7 +44,7 @@ def main(argv=None):
         ap.error("--batch must be a positive multiple of 16")
 
     try:
-        data, (rows, cols) = vec2face.files.read_npy_shape(args.vectors)
+        data, (rows, cols) = vec2face.read_npy_shape(args.vectors)
         if cols != vec2face.VECTOR_DIM:
             print(f"generate.py: {args.vectors}: {cols} columns, need 512", file=sys.stderr)
             return 1

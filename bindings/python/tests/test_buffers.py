@@ -19,7 +19,7 @@ def test_numpy_passed_without_copy(np):
     buf = B.floats_in(a, "x", 512)
     assert buf.ptr == a.ctypes.data and buf.keep is a and buf.rows == 3
     img = np.zeros((2, 112, 112, 3), np.uint8)
-    assert B.bytes_in(img, "img", vec2face.IMAGE_BYTES).ptr == img.ctypes.data
+    assert B.bytes_in(img, "img", vec2face.IMAGE_BYTES, B.IMAGE_ROWS).ptr == img.ctypes.data
     # a view that is C-contiguous (row slice) is still passed as is
     assert B.floats_in(a[1:], "x", 512).ptr == a[1:].ctypes.data
 
@@ -29,8 +29,10 @@ def test_numpy_rejections(np, model):
         model.generate(np.zeros((1, 512), np.float64))
     with pytest.raises(vec2face.InvalidArgumentError, match="C-contiguous"):
         model.generate(np.zeros((512, 2), np.float32).T)
-    with pytest.raises(vec2face.InvalidArgumentError, match="whole number of rows"):
+    with pytest.raises(vec2face.InvalidArgumentError, match=r"shape \(1, 500\)"):
         model.generate(np.zeros((1, 500), np.float32))
+    with pytest.raises(vec2face.InvalidArgumentError, match="whole number of rows"):
+        model.generate(bytes(4 * 500))
     with pytest.raises(TypeError, match="uint8"):
         model.features(np.zeros((1, 112, 112, 3), np.int32))
 

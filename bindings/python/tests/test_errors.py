@@ -97,11 +97,28 @@ def test_library_not_found(monkeypatch, tmp_path):
         vec2face.version()
 
 
-def test_search_order(monkeypatch):
+def test_search_order(monkeypatch, tmp_path):
     monkeypatch.setenv("VEC2FACE_LIBRARY", "/somewhere/libvec2face.so.0")
+    monkeypatch.setenv("PKG_CONFIG_LIBDIR", str(tmp_path))  # no vec2face.pc anywhere
+    monkeypatch.delenv("PKG_CONFIG_PATH", raising=False)
     c = _lib.candidates()
-    assert [w for w, _ in c] == ["VEC2FACE_LIBRARY", "build tree", "system"]
-    assert c[1][1].endswith("build/libvec2face.so.0") and c[2][1] == "libvec2face.so.0"
+    whats = [w for w, _ in c]
+    assert whats[:2] == ["VEC2FACE_LIBRARY", "next to the package"]
+    assert "sys.prefix" in whats and "pkg-config" not in whats
+    assert whats[-2:] == ["build tree", "system"]  # this runs from a checkout
+    assert c[-2][1].endswith("build/libvec2face.so.0") and c[-1][1] == "libvec2face.so.0"
+    (tmp_path / "vec2face.pc").write_text("libdir=/opt/v2f/lib\nName: vec2face\n"
+                                          "Description: x\nVersion: 0.3.0\n")
+    c = _lib.candidates()
+    assert ("pkg-config", "/opt/v2f/lib/libvec2face.so.0") in c
+
+
+def test_file_io_error_is_os_error(tmp_path):
+    with pytest.raises(OSError) as ei:
+        vec2face.Model(tmp_path / "missing")
+    assert isinstance(ei.value, vec2face.FileIOError)
+    assert isinstance(ei.value, vec2face.Vec2FaceError)
+    assert "missing" in str(ei.value) and ei.value.status_name == "V2F_E_IO"
 
 
 def test_log_callback(tmp_path):

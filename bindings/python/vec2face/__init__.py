@@ -6,6 +6,8 @@ PyTorch; nothing else in this package imports it.
 
 __version__ = "0.3.0"
 
+from typing import List  # noqa: E402
+
 # The ctypes binding of libvec2face (stdlib only; numpy optional and imported
 # lazily; the library itself is loaded at the first call).
 from .errors import (AbiMismatchError, BackendError, CancelledError,  # noqa: E402,F401
@@ -21,8 +23,25 @@ from .attrop import AttrOP, Losses  # noqa: E402,F401
 from .identities import (Sampler, SampleStats, SeparabilityReport,  # noqa: E402,F401
                          identity_centres, identity_centres_from_folder, perturb,
                          sample_identities, separability)
-from .files import (read_image, read_npy, read_npz, write_image, write_images,  # noqa: E402,F401
-                    write_npy)
+from .files import (read_image, read_npy, read_npy_shape, read_npz, write_image,  # noqa: E402,F401
+                    write_images, write_npy)
 from .dataset import (DatasetFilter, DatasetFormat, DatasetJob, DatasetMeasure,  # noqa: E402,F401
                       DatasetPoseOrder, DatasetReport, DatasetStats, verify_dataset)
 from .report import DatasetSummary, ReportMeasured, report_dataset  # noqa: E402,F401
+
+# The public names (also what `from vec2face import *` and type checkers see).
+__all__: List[str] = [
+    "AbiMismatchError", "BackendError", "CancelledError", "FileIOError", "FormatError",
+    "InternalError", "InvalidArgumentError", "LibraryNotFoundError", "ModelError",
+    "NoMemoryError", "SizeOverflowError", "UnsupportedError", "Vec2FaceError",
+    "ABI_VERSION", "COND_DIM", "IMAGE_BYTES", "IMAGE_SIZE", "NUM_TOKENS", "SEPARABILITY_BINS",
+    "VECTOR_DIM", "LogLevel", "Part", "Precision", "Status", "abi_version", "image_bytes",
+    "last_error", "library_path", "set_log_callback", "status_str", "version",
+    "Model", "ModelInfo", "PartInfo", "raw_to_rgb", "render_landmarks", "AttrOP", "Losses",
+    "Sampler", "SampleStats", "SeparabilityReport", "identity_centres",
+    "identity_centres_from_folder", "perturb", "sample_identities", "separability",
+    "read_image", "read_npy", "read_npy_shape", "read_npz", "write_image", "write_images",
+    "write_npy", "DatasetFilter", "DatasetFormat", "DatasetJob", "DatasetMeasure",
+    "DatasetPoseOrder", "DatasetReport", "DatasetStats", "verify_dataset", "DatasetSummary",
+    "ReportMeasured", "report_dataset",
+]

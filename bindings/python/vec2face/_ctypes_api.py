@@ -9,9 +9,14 @@ opaque handles are ``c_void_p`` too.
 This module imports only the standard library.
 """
 
+from __future__ import annotations
+
 import ctypes
 from ctypes import (CFUNCTYPE, POINTER, Structure, c_char, c_char_p, c_double, c_float, c_int,
                     c_int32, c_size_t, c_uint32, c_uint64, c_void_p)
+from typing import Any, Dict, List, Tuple, Type, TypeVar
+
+_S = TypeVar("_S", bound=Structure)
 
 # The ABI version this binding was written for (V2F_ABI_VERSION).
 ABI_VERSION = 0
@@ -29,11 +34,11 @@ V2F_COND_DIM = 768
 V2F_SEPARABILITY_BINS = 200
 V2F_PNG_LEVEL_DEFAULT = 6  # @since 0.3
 
-CONSTANTS = {name: value for name, value in globals().items()
+CONSTANTS: Dict[str, int] = {name: value for name, value in globals().items()
              if name.startswith("V2F_") and isinstance(value, int)}
 
 # ---------------------------------------------------------------- enums (C values)
-ENUMS = {
+ENUMS: Dict[str, Dict[str, int]] = {
     "v2f_status": {
         "V2F_OK": 0, "V2F_E_INVALID_ARG": 1, "V2F_E_IO": 2, "V2F_E_FORMAT": 3,
         "V2F_E_UNSUPPORTED": 4, "V2F_E_MODEL": 5, "V2F_E_BACKEND": 6, "V2F_E_NO_MEMORY": 7,
@@ -58,7 +63,7 @@ ENUMS = {
 # Bits of v2f_dataset_summary.measured (V2F_REPORT_*: unsigned #defines,
 # which tools/gen_layout.py does not print; test_report.py checks them
 # against the header text).
-REPORT_FLAGS = {"V2F_REPORT_CONSISTENCY": 1, "V2F_REPORT_INPUT": 2, "V2F_REPORT_QUALITY": 4,
+REPORT_FLAGS: Dict[str, int] = {"V2F_REPORT_CONSISTENCY": 1, "V2F_REPORT_INPUT": 2, "V2F_REPORT_QUALITY": 4,
                 "V2F_REPORT_YAW": 8, "V2F_REPORT_SEPARABILITY": 16}
 
 # ---------------------------------------------------------------- callbacks
@@ -231,7 +236,7 @@ class v2f_dataset_summary(Structure):
                 ("sheet_width", c_int32), ("sheet_height", c_int32)]
 
 
-STRUCTS = {cls.__name__: cls for cls in (
+STRUCTS: Dict[str, Type[Structure]] = {cls.__name__: cls for cls in (
     v2f_runtime_opts, v2f_model_info, v2f_part_info, v2f_gen_opts, v2f_attrop_opts,
     v2f_attrop_losses, v2f_perturb_opts, v2f_sampler_fit_opts, v2f_sample_opts,
     v2f_sample_stats, v2f_centres_opts, v2f_separability_opts, v2f_separability_report,
@@ -245,7 +250,7 @@ _vp = c_void_p
 _handle_out = POINTER(c_void_p)
 
 # name: (restype, argtypes)
-FUNCTIONS = {
+FUNCTIONS: Dict[str, Tuple[Any, List[Any]]] = {
     # versions, errors, logging, sizes
     "v2f_version": (c_char_p, []),
     "v2f_abi_version": (c_int32, []),
@@ -335,7 +340,7 @@ FUNCTIONS = {
 }
 
 # opts struct -> its init function
-OPTS_INIT = {
+OPTS_INIT: Dict[Type[Structure], str] = {
     v2f_runtime_opts: "v2f_runtime_opts_init",
     v2f_gen_opts: "v2f_gen_opts_init",
     v2f_attrop_opts: "v2f_attrop_opts_init",
@@ -351,10 +356,10 @@ OPTS_INIT = {
 }
 
 
-def bind(cdll):
+def bind(cdll: Any) -> List[str]:
     """Set argtypes/restype of every API function on `cdll`. Returns the names
     of functions the library lacks (an older or foreign library)."""
-    missing = []
+    missing: List[str] = []
     for name, (restype, argtypes) in FUNCTIONS.items():
         try:
             fn = getattr(cdll, name)
@@ -366,7 +371,7 @@ def bind(cdll):
     return missing
 
 
-def new_opts(cdll, cls):
+def new_opts(cdll: Any, cls: Type[_S]) -> _S:
     """A `cls` options struct filled with the library's defaults by its
     v2f_*_opts_init (which also sets struct_size)."""
     o = cls()
@@ -374,9 +379,9 @@ def new_opts(cdll, cls):
     return o
 
 
-def new_out_struct(cls):
+def new_out_struct(cls: Type[_S]) -> _S:
     """A struct the library fills (info, losses, stats, report): zeroed, with
     struct_size set by the caller as the header asks."""
     o = cls()
-    o.struct_size = ctypes.sizeof(cls)
+    setattr(o, "struct_size", ctypes.sizeof(cls))
     return o

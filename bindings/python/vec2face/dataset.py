@@ -17,19 +17,29 @@ in the binding enforces this; the model may be shared). Shards of one recipe
 may run at the same time, in separate jobs or processes.
 """
 
+from __future__ import annotations
+
 import ctypes
 import dataclasses
 import enum
 import numbers
 import os
 import threading
+from typing import TYPE_CHECKING, Any, Iterable, List, Optional, Sequence, Tuple, Type, TypeVar, Union
 
 from ._handle import Handle
 from . import _buffers as B
 from . import _ctypes_api as _api
 from . import _lib
-from .core import Status, call, make_progress
+from ._buffers import ArrayIn
+from .core import ProgressFn, Status, call, interruptible, make_progress
 from .errors import InvalidArgumentError
+
+if TYPE_CHECKING:
+    from .model import Model
+
+PathLike = Union[str, "os.PathLike[str]"]
+_E = TypeVar("_E", bound=enum.Enum)
 
 __all__ = ["DatasetFilter", "DatasetFormat", "DatasetJob", "DatasetMeasure", "DatasetPoseOrder",
            "DatasetStats", "DatasetReport", "verify_dataset"]
@@ -45,7 +55,7 @@ _FORMAT_NAMES = {"png": DatasetFormat.PNG, "jpeg": DatasetFormat.JPEG,
                  "jpg": DatasetFormat.JPEG}
 
 
-def _format(value):
+def _format(value: Union["DatasetFormat", int, str]) -> "DatasetFormat":
     """A DatasetFormat from a DatasetFormat, an int or "png" / "jpeg" / "jpg"."""
     if isinstance(value, str):
         try:
@@ -79,7 +89,7 @@ class DatasetPoseOrder(enum.IntEnum):
     SAMPLE = 1
 
 
-def _named(enum_cls, value, what):
+def _named(enum_cls: Type[_E], value: Union[_E, int, str], what: str) -> _E:
     """An enum_cls member from a member, an int or its (case-insensitive) name."""
     if isinstance(value, str):
         try:
@@ -93,19 +103,31 @@ def _named(enum_cls, value, what):
         raise InvalidArgumentError(f"{what}: {value!r} is no {enum_cls.__name__}") from None
 
 
-def _measure(value):
-    """DatasetMeasure bits from flags, an int, a name or a sequence of names."""
-    if isinstance(value, (str, numbers.Integral)):
-        value = [value]
+MeasureLike = Union[DatasetMeasure, int, str, Iterable[Union[DatasetMeasure, int, str]]]
+
+
+def _measure(value: MeasureLike) -> DatasetMeasure:
+    """DatasetMeasure bits from flags, an int, a name, "all", a comma list
+    ("similarity,quality", as `vec2face generate --measure` takes) or a
+    sequence of these."""
+    items: Iterable[Any]
+    if isinstance(value, str):
+        items = [v.strip() for v in value.split(",")]
+    elif isinstance(value, (int, numbers.Integral)):
+        items = [value]
+    else:
+        items = value
     bits = DatasetMeasure(0)
-    for v in value:
-        if isinstance(v, str):
+    for v in items:
+        if isinstance(v, str) and v.lower() == "all":
+            bits |= DatasetMeasure.SIMILARITY | DatasetMeasure.QUALITY | DatasetMeasure.YAW
+        elif isinstance(v, str):
             bits |= _named(DatasetMeasure, v, "measure")
         elif isinstance(v, numbers.Integral) and 0 <= int(v) <= int(sum(DatasetMeasure)):
             bits |= DatasetMeasure(int(v))
         else:
             raise InvalidArgumentError(f"measure: {v!r}; DatasetMeasure flags or "
-                                       "'similarity', 'quality', 'yaw'")
+                                       "'similarity', 'quality', 'yaw', 'all'")
     return bits
 
 
@@ -128,7 +150,7 @@ class DatasetStats:
     images_dropped: int = 0       # images dropped by the filter
 
     @classmethod
-    def _from(cls, s):
+    def _from(cls, s: Any) -> "DatasetStats":
         return cls(**{f.name: int(getattr(s, f.name)) for f in dataclasses.fields(cls)})
 
 
@@ -152,16 +174,16 @@ class DatasetReport:
     images_dropped: int = 0   # rows with status "dropped" (the filter; @since 0.2)
 
 
-def _floats(obj, name):
+def _floats(obj: Union[float, Sequence[float], ArrayIn], name: str) -> B.Buf:
     """A float32 Buf of a number, a sequence or a numpy array (one row)."""
-    if isinstance(obj, numbers.Real):
-        obj = [float(obj)]
-    elif not B._is_ndarray(obj):
-        obj = list(obj)
+    if isinstance(obj, (int, float, numbers.Real)):
+        return B.floats_in([float(obj)], name)
+    if not B._is_ndarray(obj):
+        return B.floats_in(list(obj), name)
     return B.floats_in(obj, name)
 
 
-def _shard(shard):
+def _shard(shard: Tuple[int, int]) -> Tuple[int, int]:
     try:
         k, n = shard
         k, n = int(k), int(n)
@@ -173,54 +195,60 @@ def _shard(shard):
 
 
 class DatasetJob(Handle):
-    """DatasetJob(model, identities, out_dir, *, seed=0, perturb_images=None,
-    eps=None, eps_shares=None, pose_images=None, pose_points=None,
-    pose_eps=None, format="png", jpeg_quality=None, batch_size=None,
-    shard=(0, 1)).
+    """DatasetJob(model, identities, out_dir, *, recipe options, shard=(0, 1)).
 
-    Shard ``shard = (k, n)`` of the recipe (v2f_dataset_recipe; None keeps
-    the library default): identities is a float32 .npy file [num_ids][512];
-    out_dir is created when missing and gets recipe.txt (or must match the
-    one there: InvalidArgumentError naming the setting that changed).
-    perturb_images (default 4) images per identity from perturbation with
-    the eps mixture eps / eps_shares (a number or a sequence; default
-    0.3/0.5/0.7 with shares 0.4/0.4/0.2); pose_images (default 0) more
-    from the pose generator with pose_eps (default 0.7), conditioned on
-    pose_points, five-point templates [t][10] (or numpy (t, 5, 2)) float32
-    cycled by image index. format "png" or "jpeg" (a DatasetFormat too),
-    jpeg_quality (default 95), batch_size (default: the model's
-    info.default_batch_size; may change between restarts). The model must stay open while the job lives (the job keeps
-    a reference to it).
+    Shard ``shard = (k, n)`` of the recipe (v2f_dataset_recipe; the
+    defaults are those of v2f_dataset_recipe_init): identities is a
+    float32 .npy file [num_ids][512]; out_dir is created when missing and
+    gets recipe.txt (or must match the one there: InvalidArgumentError
+    naming the setting that changed).
+    perturb_images (4) images per identity from perturbation with the eps
+    mixture eps / eps_shares (a number or a sequence; None: 0.3/0.5/0.7
+    with shares 0.4/0.4/0.2); pose_images (0) more from the pose generator
+    with pose_eps (0.7), conditioned on pose_points, five-point templates
+    (t, 5, 2) or (t, 10) float32 cycled by image index. format "png" or
+    "jpeg" (a DatasetFormat too), jpeg_quality (95), batch_size (0: the
+    model's info.default_batch_size; may change between restarts). The
+    job keeps its model's C object alive: closing the model first is safe.
 
     Since 0.2 (all off by default; see v2f_dataset_recipe):
-    measure: DatasetMeasure flags, or names ("similarity", "quality",
-    "yaw"), recorded per image in the manifest; filter: DatasetFilter or
-    "none" / "drop" / "regenerate", with filter_threshold (a cosine) and
-    filter_max_attempts; attrop_images more images per identity made by
-    AttrOP toward attrop_quality and the |yaw| targets attrop_yaw (a number
-    or a sequence), attrop_iterations counted steps, attrop_max_retries;
-    pose_order: DatasetPoseOrder or "cycle" / "sample"; pose_landmarks:
-    paths of landmark images or folders of them, templates after the
-    pose_points ones.
+    measure: DatasetMeasure flags, names ("similarity", "quality",
+    "yaw", "all", or a comma list of them), recorded per image in the
+    manifest; filter: DatasetFilter or "none" / "drop" / "regenerate",
+    with filter_threshold (a cosine) and filter_max_attempts (3; DROP: 1);
+    attrop_images more images per identity made by AttrOP toward
+    attrop_quality (24) and the |yaw| targets attrop_yaw (a number or a
+    sequence), attrop_iterations (5) counted steps, attrop_max_retries
+    (30); pose_order: DatasetPoseOrder or "cycle" / "sample";
+    pose_landmarks: paths of landmark images or folders of them,
+    templates after the pose_points ones.
 
-    Since 0.3: png_level, the PNG zlib level 0..9 (default 6); it changes
-    file sizes, not pixels, and is not part of the recipe digest.
+    Since 0.3: png_level, the PNG zlib level 0..9 (-1: the default, 6); it
+    changes file sizes, not pixels, and is not part of the recipe digest.
     """
 
     _FREE = "v2f_dataset_job_free"
     _WHAT = "dataset job"
 
-    def __init__(self, model, identities, out_dir, *, seed=0, perturb_images=None, eps=None,
-                 eps_shares=None, pose_images=None, pose_points=None, pose_eps=None,
-                 format="png", jpeg_quality=None, batch_size=None, shard=(0, 1),
-                 measure=None, filter=None, filter_threshold=None, filter_max_attempts=None,
-                 attrop_images=None, attrop_quality=None, attrop_yaw=None,
-                 attrop_iterations=None, attrop_max_retries=None, pose_order=None,
-                 pose_landmarks=None, png_level=None):
-        self._lib = model._lib
-        self._model = model  # keeps the model alive while the job lives
-        self._handle = None
-        self._lock = threading.Lock()
+    def __init__(self, model: "Model", identities: PathLike, out_dir: PathLike, *,
+                 seed: int = 0, perturb_images: int = 4,
+                 eps: Optional[Union[float, Sequence[float], ArrayIn]] = None,
+                 eps_shares: Optional[Union[float, Sequence[float], ArrayIn]] = None,
+                 pose_images: int = 0, pose_points: Optional[ArrayIn] = None,
+                 pose_eps: float = 0.7, format: Union[DatasetFormat, int, str] = "png",
+                 jpeg_quality: int = 95, batch_size: int = 0, shard: Tuple[int, int] = (0, 1),
+                 measure: MeasureLike = 0,
+                 filter: Union[DatasetFilter, int, str] = DatasetFilter.NONE,
+                 filter_threshold: float = 0.0, filter_max_attempts: int = 3,
+                 attrop_images: int = 0, attrop_quality: float = 24.0,
+                 attrop_yaw: Optional[Union[float, Sequence[float], ArrayIn]] = None,
+                 attrop_iterations: int = 5, attrop_max_retries: int = 30,
+                 pose_order: Union[DatasetPoseOrder, int, str] = DatasetPoseOrder.CYCLE,
+                 pose_landmarks: Optional[Union[PathLike, Sequence[PathLike]]] = None,
+                 png_level: int = -1) -> None:
+        self._init_handle(model._lib)
+        self._model = model
+        self._call_lock = threading.Lock()  # one call at a time (C: single-threaded)
         self.out_dir = os.fspath(out_dir)
         self.shard = _shard(shard)
         r = _api.new_opts(self._lib, _api.v2f_dataset_recipe)
@@ -244,15 +272,18 @@ class DatasetJob(Handle):
             r.filter = int(_named(DatasetFilter, filter, "filter"))
         if pose_order is not None:
             r.pose_order = int(_named(DatasetPoseOrder, pose_order, "pose_order"))
-        keep = []
+        keep: List[object] = []
         if attrop_yaw is not None:
             y = _floats(attrop_yaw, "attrop_yaw")
             keep.append(y)
             r.attrop_yaw, r.attrop_yaw_count = y.ptr, y.count
         if pose_landmarks is not None:
+            lm_list: Sequence[Any]
             if isinstance(pose_landmarks, (str, bytes, os.PathLike)):
-                pose_landmarks = [pose_landmarks]
-            paths = [os.fsencode(p) for p in pose_landmarks]
+                lm_list = [pose_landmarks]
+            else:
+                lm_list = pose_landmarks
+            paths = [os.fsencode(p) for p in lm_list]
             arr = (ctypes.c_char_p * max(len(paths), 1))(*paths)
             keep.append(arr)
             r.pose_landmarks = ctypes.cast(arr, ctypes.POINTER(ctypes.c_char_p))
@@ -270,55 +301,59 @@ class DatasetJob(Handle):
         elif eps_shares is not None:
             raise InvalidArgumentError("eps_shares without eps")
         if pose_points is not None:
-            p = B.floats_in(pose_points, "pose_points", 10)
+            p = B.floats_in(pose_points, "pose_points", 10, B.POINTS_ROWS)
             keep.append(p)
             r.pose_points, r.pose_templates = p.ptr, p.rows
         h = ctypes.c_void_p()
-        call(self._lib.v2f_dataset_job_new(model._h(), ctypes.byref(r), self.shard[0],
-                                           self.shard[1], ctypes.byref(h)))
-        self._handle = h
+        with model._use() as mh:
+            call(self._lib.v2f_dataset_job_new(mh, ctypes.byref(r), self.shard[0],
+                                               self.shard[1], ctypes.byref(h)))
+            self._adopt(h, parents=(model,))  # the C job uses the C model
         del keep  # the library copied the recipe
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         k, n = self.shard
         return (f"<vec2face.DatasetJob {self.out_dir!r} shard {k} of {n}"
                 f"{' closed' if self.closed else ''}>")
 
-    def run(self, progress=None):
+    def run(self, progress: Optional[ProgressFn] = None) -> DatasetStats:
         """Make the shard's missing images; returns its DatasetStats.
 
         progress(done, total) (images of this shard complete / in all) is
         called after the scan of the folder and after every batch; a truthy
         return stops after the current batch with CancelledError, and an
         exception inside it stops the run the same way and is re-raised.
-        A stopped or failed run leaves a folder that run() (or a new job of
-        the same recipe) resumes; the exception carries ``.stats``.
+        Ctrl-C stops after the current batch too and raises
+        KeyboardInterrupt. A stopped or failed run leaves a folder that
+        run() (or a new job of the same recipe) resumes; the exception
+        carries ``.stats``.
         """
-        with self._lock:
-            prog = make_progress(progress)
-            cfn = prog.cfn if prog is not None else _api.PROGRESS_FN()
-            status = self._lib.v2f_dataset_job_run(self._h(), cfn, None)
-            stats = self._stats()
+        with self._call_lock, self._use() as h:
+            with interruptible() as intr:
+                prog = make_progress(progress, intr)
+                cfn = prog.cfn if prog is not None else _api.PROGRESS_FN()
+                status = self._lib.v2f_dataset_job_run(h, cfn, None)
+            stats = self._stats(h)
             try:
                 call(status, prog)
-            except Exception as e:  # a Vec2FaceError, or what the progress callback raised
-                e.stats = stats
+            except BaseException as e:  # a Vec2FaceError, Ctrl-C, or the callback's exception
+                e.stats = stats  # type: ignore[attr-defined]
                 raise
             return stats
 
-    def _stats(self):
+    def _stats(self, h: ctypes.c_void_p) -> DatasetStats:
         s = _api.new_out_struct(_api.v2f_dataset_stats)
-        call(self._lib.v2f_dataset_job_stats(self._h(), ctypes.byref(s)))
+        call(self._lib.v2f_dataset_job_stats(h, ctypes.byref(s)))
         return DatasetStats._from(s)
 
     @property
-    def stats(self):
+    def stats(self) -> DatasetStats:
         """The job's DatasetStats so far."""
-        with self._lock:
-            return self._stats()
+        with self._call_lock, self._use() as h:
+            return self._stats(h)
 
 
-def verify_dataset(out_dir):
+def verify_dataset(out_dir: PathLike) -> DatasetReport:
     """Check a dataset folder against its recipe.txt: every identity has
     every image, every file decodes as 112x112, every image has exactly one
     manifest row, no temporary file is left. Returns a DatasetReport, also

@@ -5,9 +5,17 @@ its status (one class per status family); the exception carries the status
 code, its name and the library's message (``v2f_last_error()``). A status
 this binding does not know raises :class:`Vec2FaceError` itself.
 
+FileIOError is also an OSError (``except OSError`` catches a missing
+model folder), InvalidArgumentError a ValueError, NoMemoryError a
+MemoryError and SizeOverflowError an OverflowError.
+
 Finding or loading the library fails with :class:`LibraryNotFoundError` or
 :class:`AbiMismatchError`, both ImportError subclasses.
 """
+
+from __future__ import annotations
+
+from typing import Dict, Optional, Type
 
 __all__ = [
     "Vec2FaceError", "InvalidArgumentError", "FileIOError", "FormatError",
@@ -16,7 +24,7 @@ __all__ = [
     "STATUS_NAMES", "error_for",
 ]
 
-STATUS_NAMES = {
+STATUS_NAMES: Dict[int, str] = {
     0: "V2F_OK", 1: "V2F_E_INVALID_ARG", 2: "V2F_E_IO", 3: "V2F_E_FORMAT",
     4: "V2F_E_UNSUPPORTED", 5: "V2F_E_MODEL", 6: "V2F_E_BACKEND", 7: "V2F_E_NO_MEMORY",
     8: "V2F_E_CANCELLED", 9: "V2F_E_OVERFLOW", 10: "V2F_E_INTERNAL",
@@ -30,9 +38,10 @@ class Vec2FaceError(Exception):
     ``message`` (the library's message for this failure).
     """
 
-    status = None
+    status: int = -1
 
-    def __init__(self, message, status=None, status_name=None):
+    def __init__(self, message: str, status: Optional[int] = None,
+                 status_name: Optional[str] = None) -> None:
         if status is None:
             status = type(self).status
         self.status = status
@@ -40,7 +49,7 @@ class Vec2FaceError(Exception):
         self.message = message
         super().__init__(message)
 
-    def __str__(self):
+    def __str__(self) -> str:
         return f"{self.message} [{self.status_name}]"
 
 
@@ -50,9 +59,16 @@ class InvalidArgumentError(Vec2FaceError, ValueError):
     status = 1
 
 
-class FileIOError(Vec2FaceError):
-    """V2F_E_IO: file missing, unreadable, unwritable."""
+class FileIOError(Vec2FaceError, OSError):
+    """V2F_E_IO: file missing, unreadable, unwritable. Also an OSError
+    (``errno`` and ``filename`` are None: the library reports the path and
+    the reason in the message)."""
     status = 2
+
+    def __init__(self, message: str, status: Optional[int] = None,
+                 status_name: Optional[str] = None) -> None:
+        super().__init__(message, status, status_name)
+        self.strerror = message
 
 
 class FormatError(Vec2FaceError):
@@ -95,12 +111,12 @@ class InternalError(Vec2FaceError):
     status = 10
 
 
-_BY_STATUS = {cls.status: cls for cls in (
+_BY_STATUS: Dict[int, Type[Vec2FaceError]] = {cls.status: cls for cls in (
     InvalidArgumentError, FileIOError, FormatError, UnsupportedError, ModelError, BackendError,
     NoMemoryError, CancelledError, SizeOverflowError, InternalError)}
 
 
-def error_for(status, message):
+def error_for(status: int, message: str) -> Vec2FaceError:
     """The exception for a failing status: its family's class, or
     Vec2FaceError for a code this binding does not know."""
     cls = _BY_STATUS.get(status, Vec2FaceError)

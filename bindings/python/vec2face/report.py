@@ -13,14 +13,22 @@ model without a part (or no model at all) leaves that section unmeasured:
 its bit is missing from ``summary.measured`` and its values are 0.
 """
 
+from __future__ import annotations
+
 import ctypes
 import dataclasses
 import enum
 import os
+from typing import TYPE_CHECKING, Any, Dict, Optional, Union
 
 from . import _ctypes_api as _api
 from . import _lib
-from .core import call, make_progress
+from .core import ProgressFn, call, interruptible, make_progress
+
+if TYPE_CHECKING:
+    from .model import Model
+
+PathLike = Union[str, "os.PathLike[str]"]
 
 __all__ = ["ReportMeasured", "DatasetSummary", "report_dataset"]
 
@@ -68,9 +76,10 @@ class DatasetSummary:
     sheet_path: str
 
     @classmethod
-    def _from(cls, s, prefix):
-        values = {}
-        for name, ctype in _api.v2f_dataset_summary._fields_[1:]:
+    def _from(cls, s: Any, prefix: str) -> "DatasetSummary":
+        values: Dict[str, Any] = {}
+        for field in _api.v2f_dataset_summary._fields_[1:]:
+            name, ctype = field[0], field[1]
             v = getattr(s, name)
             values[name] = float(v) if ctype is ctypes.c_float else int(v)
         values["measured"] = ReportMeasured(values["measured"])
@@ -78,9 +87,13 @@ class DatasetSummary:
                    html_path=prefix + "report.html", sheet_path=prefix + "contact_sheet.png")
 
 
-def report_dataset(dataset_dir, model=None, *, out_prefix=None, identities=None,
-                   batch_size=None, histogram_bins=None, threshold=None, sheet_identities=None,
-                   sheet_images=None, sheet_tile=None, per_image=False, progress=None):
+def report_dataset(dataset_dir: PathLike, model: Optional["Model"] = None, *,
+                   out_prefix: Optional[PathLike] = None, identities: Optional[PathLike] = None,
+                   batch_size: Optional[int] = 32, histogram_bins: Optional[int] = 20,
+                   threshold: Optional[float] = 0.4, sheet_identities: Optional[int] = 16,
+                   sheet_images: Optional[int] = 8, sheet_tile: Optional[int] = 56,
+                   per_image: bool = False,
+                   progress: Optional[ProgressFn] = None) -> DatasetSummary:
     """Measure a dataset folder and write <out_prefix>report.json,
     report.html and contact_sheet.png (v2f_dataset_report_write); returns a
     DatasetSummary.
@@ -91,7 +104,8 @@ def report_dataset(dataset_dir, model=None, *, out_prefix=None, identities=None,
     exist). identities: the .npy to use instead of the one recipe.txt names.
     batch_size (32), histogram_bins (20), threshold (0.4, separability),
     sheet_identities (16 rows), sheet_images (8 columns), sheet_tile (56 px,
-    a divisor of 112): None keeps the library default. per_image: also list
+    a divisor of 112): the defaults of v2f_dataset_report_opts_init
+    (None keeps them too). per_image: also list
     every image's values in report.json. progress(done, total) after every
     batch; a truthy return cancels (CancelledError, no file written) and an
     exception inside it is re-raised.
@@ -101,12 +115,12 @@ def report_dataset(dataset_dir, model=None, *, out_prefix=None, identities=None,
     """
     lib = model._lib if model is not None else _lib.get()
     o = _api.new_opts(lib, _api.v2f_dataset_report_opts)
-    dataset_dir = os.fspath(dataset_dir)
+    ddir = os.fspath(dataset_dir)
     if out_prefix is not None:
-        out_prefix = os.fspath(out_prefix)
-        o.out_prefix = os.fsencode(out_prefix)
+        prefix = os.fspath(out_prefix)
+        o.out_prefix = os.fsencode(prefix)
     else:
-        out_prefix = dataset_dir.rstrip("/") + "/" if dataset_dir.strip("/") else dataset_dir
+        prefix = ddir.rstrip("/") + "/" if ddir.strip("/") else ddir
     if identities is not None:
         o.identities = os.fsencode(identities)
     for name, v in (("batch_size", batch_size), ("histogram_bins", histogram_bins),
@@ -115,12 +129,19 @@ def report_dataset(dataset_dir, model=None, *, out_prefix=None, identities=None,
         if v is not None:
             setattr(o, name, v)
     o.per_image = 1 if per_image else 0
-    prog = make_progress(progress)
-    if prog is not None:
-        o.progress = prog.cfn
     s = _api.new_out_struct(_api.v2f_dataset_summary)
-    h = model._h() if model is not None else None
-    status = lib.v2f_dataset_report_write(h, os.fsencode(dataset_dir), ctypes.byref(o),
-                                          ctypes.byref(s))
-    call(status, prog)
-    return DatasetSummary._from(s, out_prefix)
+
+    def run(h: Optional[ctypes.c_void_p]) -> DatasetSummary:
+        with interruptible() as intr:
+            prog = make_progress(progress, intr)
+            if prog is not None:
+                o.progress = prog.cfn
+            status = lib.v2f_dataset_report_write(h, os.fsencode(ddir), ctypes.byref(o),
+                                                  ctypes.byref(s))
+        call(status, prog)
+        return DatasetSummary._from(s, prefix)
+
+    if model is None:
+        return run(None)
+    with model._use() as mh:
+        return run(mh)
