@@ -121,8 +121,8 @@ def _measure(value: MeasureLike) -> DatasetMeasure:
     for v in items:
         if isinstance(v, str) and v.lower() == "all":
             bits |= DatasetMeasure.SIMILARITY | DatasetMeasure.QUALITY | DatasetMeasure.YAW
-        elif isinstance(v, str):
-            bits |= _named(DatasetMeasure, v, "measure")
+        elif isinstance(v, str) and v.upper() in DatasetMeasure.__members__:
+            bits |= DatasetMeasure[v.upper()]
         elif isinstance(v, numbers.Integral) and 0 <= int(v) <= int(sum(DatasetMeasure)):
             bits |= DatasetMeasure(int(v))
         else:
