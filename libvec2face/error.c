@@ -28,6 +28,7 @@ const char *v2f_status_str(v2f_status status)
     case V2F_E_CANCELLED: return "cancelled";
     case V2F_E_OVERFLOW: return "size overflow";
     case V2F_E_INTERNAL: return "internal error";
+    case V2F_E_BUSY: return "busy (locked by another process or job)";
     }
     return "unknown status";
 }

@@ -102,7 +102,10 @@ typedef enum v2f_status {
     V2F_E_NO_MEMORY = 7,
     V2F_E_CANCELLED = 8,     /* a progress callback asked to stop */
     V2F_E_OVERFLOW = 9,      /* a size computation would overflow */
-    V2F_E_INTERNAL = 10
+    V2F_E_INTERNAL = 10,
+    V2F_E_BUSY = 11          /* @since 0.3: the dataset shard is being made
+                                by another process or job (its lock is
+                                held; see v2f_dataset_job_run) */
 } v2f_status;
 
 /** Short constant description of a status ("invalid argument").
@@ -884,7 +887,14 @@ V2F_API v2f_status v2f_separability(const float *vectors, size_t n,
  * the recipe measures or filters, such a file is made again instead, as
  * its measurements are unknown) and makes the rest; leftover temporary
  * files are removed. Shards write disjoint files
- * and may run at the same time as separate processes. */
+ * and may run at the same time as separate processes.
+ *
+ * Since 0.3 a shard is made by one job at a time: v2f_dataset_job_run
+ * holds an exclusive flock() on <out>/.shard-<K>-of-<N>.lock while it
+ * runs (see there). The lock file stays in the folder (removing it would
+ * race with a process about to lock it); vec2face verify and merge ignore
+ * it (merge copies only recipe.txt, the identity folders and manifest
+ * parts). */
 
 /** Image file format of a dataset. */
 typedef enum v2f_dataset_format {
@@ -1005,6 +1015,17 @@ typedef struct v2f_dataset_recipe {
      *  their levels.
      *  @since 0.3 */
     int32_t png_level;
+    /** What v2f_dataset_job_run does when another process or job holds
+     *  the shard's lock: 0 (default) returns V2F_E_BUSY at once, nothing
+     *  written; 1 waits until the lock is free, then resumes as usual
+     *  (usually finding the shard complete and writing nothing). The wait
+     *  polls the lock every 0.1 s and calls the progress callback each
+     *  time with (0, 0), so a cancel (a non-zero return, e.g. after a
+     *  signal) ends it with V2F_E_CANCELLED. Other values are
+     *  V2F_E_INVALID_ARG at v2f_dataset_job_new. Not part of the recipe
+     *  digest.
+     *  @since 0.3 */
+    int32_t wait_lock;
 } v2f_dataset_recipe;
 
 /** Flags of v2f_dataset_recipe.measure. @since 0.2 */
@@ -1084,6 +1105,24 @@ V2F_API v2f_status v2f_dataset_job_new(const v2f_model *model,
  *  V2F_E_IO naming the path; nothing half-written is left under a final
  *  name. May be called again after a failure or a cancel.
  *
+ *  Since 0.3 the call first takes the shard's lock: an exclusive flock()
+ *  on <out>/.shard-<K>-of-<N>.lock (created when missing; its content
+ *  names the holder's pid, host and start time), held until the call
+ *  returns and released by the kernel if the process dies (kill -9
+ *  included), so a re-queued or doubly submitted task cannot make the
+ *  shard a second time: when the lock is held the call returns
+ *  V2F_E_BUSY with a message naming the folder, the shard, the lock file
+ *  and the holder, having written nothing, or waits for it with
+ *  recipe.wait_lock = 1. A flock belongs to an open file description, so
+ *  a second job of the same process on the same shard is refused too.
+ *  Different shards (and shard counts) have different locks. Where the
+ *  file system has no flock (ENOLCK, ENOSYS, EOPNOTSUPP, EINVAL: e.g. NFS
+ *  mounted nolock, Lustre without -o flock) the run goes on without the
+ *  lock after a V2F_LOG_WARN message, as before 0.3. On NFS, flock is
+ *  seen by all clients only where the client maps it to NFS locks (Linux
+ *  does unless mounted local_lock=flock|all), and the lock of a node that
+ *  died is only freed when the server's lease for it expires.
+ *
  *  Since 0.3 the images of batch k are encoded and written (and the
  *  batch's manifest rows appended and fsync'ed) by a writer thread that
  *  the call starts and joins, while batch k+1 is generated and measured
@@ -1100,7 +1139,8 @@ V2F_API v2f_status v2f_dataset_job_new(const v2f_model *model,
  *  can be started the batch is written on the calling thread.
  *  @return V2F_OK, V2F_E_INVALID_ARG, V2F_E_IO, V2F_E_FORMAT (a manifest
  *          part that is not ours), V2F_E_BACKEND, V2F_E_NO_MEMORY,
- *          V2F_E_CANCELLED
+ *          V2F_E_CANCELLED (also while waiting for the lock), V2F_E_BUSY
+ *          (the shard's lock is held and wait_lock is 0)
  *  @since 0.1 */
 V2F_API v2f_status v2f_dataset_job_run(v2f_dataset_job *job,
                                        v2f_progress_fn progress, void *user);

@@ -64,6 +64,18 @@ void v2f__fmt_float(char *buf, size_t size, float f);
 v2f_status v2f__list_images(const char *dir, char ***out, size_t *n);
 void v2f__free_strings(char **s, size_t n);
 
+/* ---- lock.c ---- */
+
+/* Take the exclusive flock of path (created when missing), naming `what`
+ * (e.g. "shard 0/3 of 'out'") in messages. Held: V2F_E_BUSY, or with wait
+ * a poll every 0.1 s calling progress(user, 0, 0) (non-zero:
+ * V2F_E_CANCELLED). *fd: the locked descriptor, or -1 when the file
+ * system has no flock (a warning is logged and the caller goes on). */
+v2f_status v2f__ds_lock_take(const char *path, const char *what, int wait,
+                             v2f_progress_fn progress, void *user, int *fd);
+/* Release (close) a descriptor of v2f__ds_lock_take; -1 is a no-op. */
+void v2f__ds_lock_release(int fd);
+
 /* ---- recipe.c ---- */
 
 /* A validated, owned copy of a recipe with the defaults resolved. */
@@ -84,6 +96,8 @@ typedef struct v2f__ds_recipe {
     int32_t png_level;              /* -1..9; not in the digest (bytes,
                                        not pixels) */
     int32_t batch_size;
+    int32_t wait_lock;              /* 0/1: wait for a held shard lock;
+                                       not in the digest */
     uint32_t measure;               /* v2f_dataset_measure flags; the
                                        filter adds SIMILARITY */
     int32_t filter;                 /* v2f_dataset_filter */

@@ -38,6 +38,7 @@ struct v2f_dataset_job {
     uint64_t num_ids, first, end;
     uint32_t shard_index, shard_count, per_id;
     char *manifest_dir, *manifest_path;
+    char *lock_path;        /* <out>/.shard-<K>-of-<N>.lock */
     char *path;             /* scratch for image paths */
     size_t path_size;
     v2f_dataset_stats stats;
@@ -51,6 +52,7 @@ void v2f_dataset_job_free(v2f_dataset_job *job)
     v2f_array_free(job->ids);
     free(job->manifest_dir);
     free(job->manifest_path);
+    free(job->lock_path);
     free(job->path);
     free(job);
 }
@@ -179,7 +181,13 @@ v2f_status v2f_dataset_job_new(const v2f_model *model,
                                      job->manifest_dir ? job->manifest_dir
                                                        : "", shard_index,
                                      shard_count);
-    if (!job->path || !job->manifest_dir || !job->manifest_path) {
+    /* At the top of the folder, where merge and verify never look (they
+     * read recipe.txt, the identity folders and manifest/part-*), and not
+     * in manifest/, which tools read as "every file is a part". */
+    job->lock_path = v2f__strfmt("%s/.shard-%u-of-%u.lock", job->r.out_dir,
+                                 shard_index, shard_count);
+    if (!job->path || !job->manifest_dir || !job->manifest_path
+        || !job->lock_path) {
         st = v2f__fail(V2F_E_NO_MEMORY, "out of memory");
         goto fail;
     }
@@ -869,7 +877,7 @@ v2f_status v2f_dataset_job_run(v2f_dataset_job *job, v2f_progress_fn progress,
     const v2f__ds_batch *prev = NULL;   /* the batch with the writer */
     size_t n, k;
     uint64_t id, done = 0;
-    int stop = 0;
+    int stop = 0, lock_fd = -1;
     v2f_status st;
 
     if (!job)
@@ -885,6 +893,18 @@ v2f_status v2f_dataset_job_run(v2f_dataset_job *job, v2f_progress_fn progress,
     job->stats.filter_regenerated = 0;
     job->stats.images_dropped = 0;
     n = job->stats.images_total;
+    /* The shard's lock first, before anything on disk is read: a second
+     * process (or job) would otherwise make the same images and append
+     * the same rows again. Held until the writer is joined below. */
+    {
+        char what[64 + 4096];
+        snprintf(what, sizeof what, "shard %u/%u of '%s'", job->shard_index,
+                 job->shard_count, job->r.out_dir);
+        st = v2f__ds_lock_take(job->lock_path, what, job->r.wait_lock,
+                               progress, user, &lock_fd);
+        if (st != V2F_OK)
+            return st;
+    }
     st = alloc_run(&ru, job);
     if (st == V2F_OK)
         st = open_manifest(&ru);
@@ -935,6 +955,7 @@ v2f_status v2f_dataset_job_run(v2f_dataset_job *job, v2f_progress_fn progress,
     if (stop && done < n)
         st = cancelled(job, done);
 out:
-    free_run(&ru);
+    free_run(&ru);   /* joins the writer: nothing is written after this */
+    v2f__ds_lock_release(lock_fd);
     return st;
 }

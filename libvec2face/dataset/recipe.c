@@ -300,6 +300,10 @@ v2f_status v2f__ds_recipe_copy(v2f__ds_recipe *dst,
         return v2f__fail(V2F_E_INVALID_ARG, "dataset recipe: png_level %d; "
                          "use 0..9, or -1 for the default (%d)",
                          (int)r.png_level, V2F_PNG_LEVEL_DEFAULT);
+    if (r.wait_lock != 0 && r.wait_lock != 1)
+        return v2f__fail(V2F_E_INVALID_ARG, "dataset recipe: wait_lock %d; "
+                         "use 0 (a held shard lock is V2F_E_BUSY) or 1 "
+                         "(wait for it)", (int)r.wait_lock);
     if (r.batch_size < 0 || r.batch_size > 4096)
         return v2f__fail(V2F_E_INVALID_ARG, "dataset recipe: batch_size %d; "
                          "use 1..4096 (0: the model's default)", (int)r.batch_size);
@@ -350,6 +354,7 @@ v2f_status v2f__ds_recipe_copy(v2f__ds_recipe *dst,
     dst->jpeg_quality = r.jpeg_quality;
     dst->png_level = r.png_level;   /* not in recipe.txt: see the header */
     dst->batch_size = r.batch_size;   /* 0: v2f_dataset_job_new takes the model's */
+    dst->wait_lock = r.wait_lock;     /* not in recipe.txt: how to run */
     return V2F_OK;
 }
 

@@ -5,6 +5,7 @@ set(V2F_DATASET_SOURCES
   libvec2face/dataset/manifest.c
   libvec2face/dataset/job.c
   libvec2face/dataset/job_writer.c
+  libvec2face/dataset/lock.c
   libvec2face/dataset/verify.c
   libvec2face/dataset/report.c
   libvec2face/dataset/report_json.c

@@ -20,6 +20,7 @@ int main(void)
     printf("enum v2f_status V2F_E_CANCELLED %lld\n", (long long)V2F_E_CANCELLED);
     printf("enum v2f_status V2F_E_OVERFLOW %lld\n", (long long)V2F_E_OVERFLOW);
     printf("enum v2f_status V2F_E_INTERNAL %lld\n", (long long)V2F_E_INTERNAL);
+    printf("enum v2f_status V2F_E_BUSY %lld\n", (long long)V2F_E_BUSY);
     printf("enum v2f_log_level V2F_LOG_ERROR %lld\n", (long long)V2F_LOG_ERROR);
     printf("enum v2f_log_level V2F_LOG_WARN %lld\n", (long long)V2F_LOG_WARN);
     printf("enum v2f_log_level V2F_LOG_INFO %lld\n", (long long)V2F_LOG_INFO);
@@ -229,6 +230,7 @@ int main(void)
     F(v2f_dataset_recipe, pose_landmark_count);
     F(v2f_dataset_recipe, pose_landmarks);
     F(v2f_dataset_recipe, png_level);
+    F(v2f_dataset_recipe, wait_lock);
     S(v2f_dataset_stats);
     F(v2f_dataset_stats, struct_size);
     F(v2f_dataset_stats, identity_first);

@@ -8,7 +8,8 @@ three folders must give the one-run dataset byte for byte (images, sorted
 manifest rows) and pass verify; merging an incomplete set exits 1 with a
 hint; a second merge changes nothing; a shard that ran twice (one folder
 with a partial part of the same name) merges by the union of rows; a
-leftover temporary file of an interrupted merge is cleaned up; another
+leftover temporary file of an interrupted merge is cleaned up; the
+sources' shard lock files are not copied; another
 seed and a conflicting file are refused with DST untouched; --link makes
 hard links; --help and bad arguments exit 2.
 """
@@ -149,6 +150,10 @@ def make_inputs():
         check(pr.returncode == 0, f"generate {k}: exit 0 ({err.strip()})")
     counts = [len(images(p(f"s{k}"))) for k in range(3)]
     check(counts == [6, 6, 6], f"each shard folder holds its 2 identities ({counts})")
+    # Each source keeps its shard's lock file (0.3): the merged folder must
+    # not get them (same_dataset checks that DST has no hidden file).
+    locks = [os.path.exists(os.path.join(p(f"s{k}"), f".shard-{k}-of-3.lock")) for k in range(3)]
+    check(all(locks), f"each shard folder has its lock file .shard-K-of-3.lock ({locks})")
 
 
 def test_merge_and_rerun():

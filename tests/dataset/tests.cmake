@@ -60,3 +60,42 @@ add_test(NAME dataset_png_level
           $<TARGET_FILE:vec2face_cli> ${V2F_TEST_MODELS}/tiny)
 set_tests_properties(dataset_png_level PROPERTIES FIXTURES_REQUIRED models
                      TIMEOUT 300)
+
+# Fault injection for the tests below (LD_PRELOAD): writes under a folder
+# fail with ENOSPC after N bytes; flock fails with a chosen errno.
+add_library(v2f_fault_inject MODULE ${CMAKE_CURRENT_LIST_DIR}/fault_inject.c)
+target_link_libraries(v2f_fault_inject PRIVATE ${CMAKE_DL_LIBS})
+set_target_properties(v2f_fault_inject PROPERTIES PREFIX "")
+
+# The shard lock (0.3) in one process: a second job on the same shard is
+# V2F_E_BUSY (message with folder, shard, pid, host), another shard runs
+# meanwhile, wait_lock waits / is cancelled / finds the shard done, the
+# lock goes when the run returns, bad wait_lock values.
+v2f_c_test(test_dataset_lock)
+set_tests_properties(test_dataset_lock PROPERTIES TIMEOUT 300)
+
+# The shard lock through `vec2face generate`: two processes on one shard
+# (one started while the other holds the lock, and two started at once):
+# one does the work, the other exits 3 naming the holder and makes
+# nothing; --wait-lock waits, then finds the work done; SIGTERM ends a
+# wait; SIGKILL releases the lock and the next run resumes; a file system
+# without flock warns and runs; verify and merge ignore the lock files.
+add_test(NAME dataset_shard_lock
+  COMMAND ${V2F_PYTHON} ${CMAKE_CURRENT_LIST_DIR}/test_shard_lock.py
+          $<TARGET_FILE:vec2face_cli> ${V2F_TEST_MODELS}/tiny
+          $<TARGET_FILE:v2f_fault_inject>)
+set_tests_properties(dataset_shard_lock PROPERTIES FIXTURES_REQUIRED models
+                     TIMEOUT 300)
+
+# Disk full in the middle of `generate` and `merge`: on a real 600 KiB
+# tmpfs (in a mount namespace, when the test may mount one; else skipped
+# with the reason) and by ENOSPC injection (always): the error names the
+# file, no partial file under a final name, verify lists what is missing,
+# the rerun with space completes byte-identical to an uninterrupted run /
+# the normal merge.
+add_test(NAME dataset_disk_full
+  COMMAND ${V2F_PYTHON} ${CMAKE_CURRENT_LIST_DIR}/test_disk_full.py
+          $<TARGET_FILE:vec2face_cli> ${V2F_TEST_MODELS}/tiny
+          $<TARGET_FILE:v2f_fault_inject>)
+set_tests_properties(dataset_disk_full PROPERTIES FIXTURES_REQUIRED models
+                     TIMEOUT 300)

@@ -120,13 +120,29 @@ static const char help[] =
 "                      or fp16 (CUDA only).\n"
 "                      Like the model, not part of the recipe: keep it the\n"
 "                      same for every shard and restart of a dataset\n"
+"  --wait-lock         when another process is making this shard (its\n"
+"                      lock OUT/.shard-K-of-N.lock is held), wait for it\n"
+"                      to finish, then resume (usually nothing is left to\n"
+"                      do) instead of exiting with status 3; Ctrl-C ends\n"
+"                      the wait (exit 130)\n"
 "  -q, --quiet         no progress and no summary\n"
 "  -h, --help          this text\n"
 "\n"
 "Progress (rate, ETA) goes to stderr when it is a terminal. Ctrl-C stops\n"
 "after the current batch (exit 130); run the same command to resume.\n"
+"\n"
+"One process at a time makes a shard: it holds an exclusive flock() on\n"
+"OUT/.shard-K-of-N.lock while it runs (released when it exits or is\n"
+"killed). A second process for the same shard (a re-queued or doubly\n"
+"submitted job) writes nothing and exits 3, naming the holder's pid and\n"
+"host, or waits with --wait-lock. Other shards run side by side. The\n"
+"lock file stays; verify and merge ignore it. Where the file system has\n"
+"no flock (NFS mounted nolock, Lustre without -o flock) a warning says\n"
+"so and the shard runs unlocked.\n"
+"\n"
 "Exit status: 0 done, 1 failure (the message names the file or setting),\n"
-"2 bad arguments, 130 interrupted.\n";
+"2 bad arguments, 3 shard busy (another process holds its lock; nothing\n"
+"written), 130 interrupted.\n";
 
 enum {
     O_MODEL = 256, O_IDS, O_OUT, O_PER_ID, O_POSE_PER_ID, O_POSE_POINTS,
@@ -142,7 +158,12 @@ enum {
     O_POSE_ORDER, O_POSE_LANDMARKS, O_ATTROP_RETRIES
 };
 
-enum { O_PRECISION = 1024, O_PNG_LEVEL };
+enum { O_PRECISION = 1024, O_PNG_LEVEL, O_WAIT_LOCK };
+
+/* Exit status of a shard whose lock another process holds (V2F_E_BUSY):
+ * the next one after CLI_USAGE, so that a scheduler script can tell "ran
+ * twice" from a failure. */
+enum { GEN_EXIT_BUSY = 3 };
 
 #define MAX_LANDMARK_ARGS 256
 
@@ -160,6 +181,7 @@ typedef struct gen_args {
     int have_shard;
     uint32_t shard, shards_flag;
     int quiet;
+    int wait_lock;      /* --wait-lock */
     /* measurement, filter, AttrOP, pose templates */
     uint32_t measure;
     int32_t filter, filter_attempts, have_threshold;
@@ -234,6 +256,7 @@ static int parse(int argc, char **argv, gen_args *a)
         {"attrop-retries", required_argument, NULL, O_ATTROP_RETRIES},
         {"pose-order", required_argument, NULL, O_POSE_ORDER},
         {"pose-landmarks", required_argument, NULL, O_POSE_LANDMARKS},
+        {"wait-lock", no_argument, NULL, O_WAIT_LOCK},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
@@ -389,6 +412,7 @@ static int parse(int argc, char **argv, gen_args *a)
                          MAX_LANDMARK_ARGS);
             a->landmarks[a->landmark_count++] = s;
             break;
+        case O_WAIT_LOCK: a->wait_lock = 1; break;
         case 'q': a->quiet = 1; break;
         case 'h': fputs(help, stdout); return -1;
         case ':': return U("%s needs a value", argv[optind - 1]);
@@ -479,6 +503,17 @@ static void log_to_stderr(int32_t level, const char *msg, void *user)
             level == V2F_LOG_ERROR ? "error" : "warning", msg);
 }
 
+/* The library calls progress with (0, 0) while it waits for the shard's
+ * lock (and after the scan of an empty shard): nothing to show then, and
+ * cli_progress_fn would take it as the starting count; only Ctrl-C
+ * matters, to end the wait. */
+static int gen_progress(void *user, uint64_t done, uint64_t total)
+{
+    if (total == 0)
+        return cli_interrupted();
+    return cli_progress_fn(user, done, total);
+}
+
 static int fail(const char *what)
 {
     fprintf(stderr, "vec2face generate: %s%s%s\n", what ? what : "",
@@ -538,6 +573,7 @@ int cmd_generate(int argc, char **argv)
     r.jpeg_quality = a.jpeg_quality;
     r.png_level = a.png_level;
     r.batch_size = a.batch;
+    r.wait_lock = a.wait_lock;
     r.measure = a.measure;
     r.filter = a.filter;
     r.filter_threshold = a.filter_threshold;
@@ -599,7 +635,7 @@ int cmd_generate(int argc, char **argv)
     snprintf(label, sizeof label, "shard %u/%u", k, n);
     cli_progress_init(&prog, a.quiet, label);
     cli_catch_interrupt();
-    st = v2f_dataset_job_run(job, cli_progress_fn, &prog);
+    st = v2f_dataset_job_run(job, gen_progress, &prog);
     cli_progress_end(&prog);
     v2f_dataset_job_stats(job, &stats);
     if (st == V2F_E_CANCELLED && cli_interrupted()) {
@@ -607,6 +643,14 @@ int cmd_generate(int argc, char **argv)
                 " in this run. The run is resumable: run the same command "
                 "again.\n", (unsigned long long)stats.images_written);
         rc = CLI_INTERRUPTED;
+        goto out;
+    }
+    if (st == V2F_E_BUSY) {
+        /* Shown even with --quiet, like every failure. */
+        fprintf(stderr, "vec2face generate: %s\n(exit status %d; "
+                "--wait-lock waits for the other process instead)\n",
+                v2f_last_error(), GEN_EXIT_BUSY);
+        rc = GEN_EXIT_BUSY;
         goto out;
     }
     if (st != V2F_OK) {
