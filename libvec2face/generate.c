@@ -157,16 +157,44 @@ v2f_status v2f_raw_to_rgb(const float *raw, size_t n, uint8_t *rgb_out)
     return V2F_OK;
 }
 
-/* Landmark images uint8 HWC -> float CHW in [-1,1] (ToTensor, Normalize 0.5). */
+/* x rounded to the nearest float16 value (ties to even), as a float:
+ * what torch's .half() keeps. Overflow gives +-inf, NaN stays NaN. */
+static float round_to_half(float x)
+{
+    uint32_t u, a;
+    memcpy(&u, &x, sizeof u);
+    a = u & 0x7fffffffu;
+    if (a >= 0x7f800000u) return x;                       /* inf, NaN */
+    if (a < 0x38800000u) {                                /* below 2^-14: subnormal */
+        float r = rintf(fabsf(x) * 16777216.0f) / 16777216.0f;  /* step 2^-24 */
+        return copysignf(r, x);
+    }
+    /* Keep 10 of the 23 fraction bits, round to nearest even on the other
+     * 13 (a carry into the exponent is the right answer). */
+    a = (a + 0x0fffu + ((a >> 13) & 1u)) & ~0x1fffu;
+    if (a >= 0x47800000u) a = 0x7f800000u;                /* >= 65520 -> inf */
+    u = (u & 0x80000000u) | a;
+    memcpy(&x, &u, sizeof x);
+    return x;
+}
+
+/* Landmark images uint8 HWC -> float CHW in [-1,1] (ToTensor, Normalize 0.5),
+ * each value then rounded to float16: the official pose_control.py calls
+ * .half() on the landmark tensor before the encoder (the encoder itself runs
+ * in float32 here). Values from pure 0/255 pixels (v2f_render_landmarks) are
+ * exact; the grey levels of JPEG landmark maps move by up to 2^-12. */
 void v2f__landmarks_to_float(const uint8_t *rgb, size_t n, float *out)
 {
     const size_t plane = V2F_IMAGE_SIZE * V2F_IMAGE_SIZE;
+    float value[256];
+    for (int k = 0; k < 256; k++) {
+        float t = (float)k / 255.0f;
+        value[k] = round_to_half((t - 0.5f) / 0.5f);
+    }
     for (size_t i = 0; i < n; i++)
         for (size_t p = 0; p < plane; p++)
-            for (size_t c = 0; c < 3; c++) {
-                float t = (float)rgb[i * V2F_IMAGE_BYTES + p * 3 + c] / 255.0f;
-                out[i * PIXELS + c * plane + p] = (t - 0.5f) / 0.5f;
-            }
+            for (size_t c = 0; c < 3; c++)
+                out[i * PIXELS + c * plane + p] = value[rgb[i * V2F_IMAGE_BYTES + p * 3 + c]];
 }
 
 /* The shared loop of v2f_generate and v2f_generate_pose. */

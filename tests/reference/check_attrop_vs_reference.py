@@ -19,7 +19,7 @@ import tempfile
 import numpy as np
 import torch
 
-from vec2face.reference import CONFIGS, Generator, HeadPose, IResNet, PoseCondModel
+from vec2face.reference import CONFIGS, Generator, HeadPose, IResNet, PoseCondModel, landmark_input
 
 DUMP = os.environ["V2F_ATTROP_DUMP"]
 EST = os.environ["V2F_EST_DUMP"]
@@ -54,8 +54,7 @@ def reference_step(vec, cls, d, m, lm, q_target, yaw_target, id_part):
     cond = None
     gen = NETS["generator"]
     if lm is not None:
-        img = torch.from_numpy(lm).permute(0, 3, 1, 2).float() / 255.0
-        cond = NETS["pose_cond"]((img - 0.5) / 0.5)
+        cond = NETS["pose_cond"](landmark_input(torch.from_numpy(lm)))
         gen = NETS["pose_generator"]
     image = gen(x, torch.from_numpy(d).bool(), torch.from_numpy(m).bool(), cond).clip(-1, 1)
     feat = NETS[id_part](image)

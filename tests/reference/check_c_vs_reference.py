@@ -21,7 +21,10 @@ import numpy as np
 import torch
 
 from vec2face import export
-from vec2face.reference import CONFIGS, Generator, PoseCondModel
+from vec2face.reference import CONFIGS, Generator, PoseCondModel, landmark_input
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from yaw_landmarks import yaw_landmark_images  # noqa: E402
 
 TOL_RAW = 1e-4
 GEN_DUMP = os.environ["V2F_GEN_DUMP"]
@@ -118,11 +121,35 @@ def check_generator(tmp, model_dir, cfgs, n, batch, seed, label):
     d, m = random_masks(rng, n, pose_gen.num_dropped)
     raw_c, rgb_c = run_c(tmp, "pose", model_dir, vec, d, m, batch, lm)
     with torch.no_grad():
-        x = torch.from_numpy(lm).permute(0, 3, 1, 2).float() / 255.0
-        cond = cond_net((x - 0.5) / 0.5)
+        cond = cond_net(landmark_input(torch.from_numpy(lm)))
         ref = pose_gen(torch.from_numpy(vec), torch.from_numpy(d).bool(),
                        torch.from_numpy(m).bool(), cond).numpy()
     compare(f"{label} pose", raw_c, rgb_c, ref)
+    return pose_gen, cond_net
+
+
+def check_pose_yaw(tmp, model_dir, pose_gen, cond_net, batch):
+    """Soft landmark maps of a head turned by 40 and -35 degrees: the C
+    library == the reference with the official float16 rounding of the
+    landmark input, and this case does tell the rounding apart (without it
+    the reference is more than the budget away)."""
+    rng = np.random.default_rng(40)
+    lm = yaw_landmark_images([40, -35])
+    n = len(lm)
+    vec = random_vectors(rng, n)
+    d, m = random_masks(rng, n, pose_gen.num_dropped)
+    m[:] = 1  # every token masked: the condition reaches every position
+    raw_c, rgb_c = run_c(tmp, "pose", model_dir, vec, d, m, batch, lm)
+    with torch.no_grad():
+        args = (torch.from_numpy(vec), torch.from_numpy(d).bool(), torch.from_numpy(m).bool())
+        ref = pose_gen(*args, cond_net(landmark_input(torch.from_numpy(lm)))).numpy()
+        x = (torch.from_numpy(lm).permute(0, 3, 1, 2).float() / 255.0 - 0.5) / 0.5
+        unrounded = pose_gen(*args, cond_net(x)).numpy()
+    far = float(np.abs(raw_c - unrounded).max())
+    compare(f"yaw 40/-35 pose batch {batch}", raw_c, rgb_c, ref)
+    print(f"yaw 40/-35 pose: C vs the reference without float16 rounding: {far:.2e}")
+    assert far > TOL_RAW, (f"yaw case does not tell the float16 rounding apart "
+                           f"({far:.3g} <= {TOL_RAW})")
 
 
 def check_landmarks(tmp):
@@ -188,7 +215,9 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         tiny = os.path.join(MODELS, "tiny")
         for batch in (1, 3):
-            check_generator(tmp, tiny, CONFIGS["tiny"], 4, batch, 10 + batch, f"tiny batch {batch}")
+            nets = check_generator(tmp, tiny, CONFIGS["tiny"], 4, batch, 10 + batch,
+                                   f"tiny batch {batch}")
+            check_pose_yaw(tmp, tiny, *nets, batch)
         check_landmarks(tmp)
         check_sampled_masks(tmp, tiny)
         # One base-size batch: only the generator parts are exported.

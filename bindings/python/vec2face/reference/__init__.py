@@ -7,13 +7,13 @@ and saves them.
 """
 
 from .generator import Generator, GeneratorConfig, LoRALinear
-from .pose_cond import PoseCondModel
+from .pose_cond import PoseCondModel, landmark_input
 from .iresnet import IResNet, IResNetConfig
 from .headpose import HeadPose, HeadPoseConfig, rotation_from_6d, euler_from_rotation
 from .configs import CONFIGS
 
 __all__ = [
-    "Generator", "GeneratorConfig", "LoRALinear", "PoseCondModel",
+    "Generator", "GeneratorConfig", "LoRALinear", "PoseCondModel", "landmark_input",
     "IResNet", "IResNetConfig", "HeadPose", "HeadPoseConfig",
     "rotation_from_6d", "euler_from_rotation", "CONFIGS",
 ]
