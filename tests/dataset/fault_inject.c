@@ -8,6 +8,11 @@
  *                                full file system does)
  *   V2F_FAULT_FLOCK_ERRNO=E      flock() fails with errno E (e.g. 38,
  *                                ENOSYS: Lustre without -o flock)
+ *   V2F_FAULT_DELAY_MS=M         each write()/pwrite() to them first
+ *                                sleeps M ms (a slow disk: the manifest
+ *                                append of every batch), so that a run
+ *                                lasts long enough, whatever the CPU, for
+ *                                a second process to meet it
  *
  * write() and pwrite() are what the manifest writer and vec2face merge
  * call; fwrite() is what libpng and libjpeg call (stdio's own flushes go
@@ -21,12 +26,14 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/types.h>
+#include <time.h>
 #include <unistd.h>
 
 static long long budget = -1;   /* bytes left; -1: no limit */
 static const char *dir;
 static size_t dir_len;
 static int flock_errno;
+static long delay_ms;
 static int ready;
 
 static void init(void)
@@ -40,6 +47,8 @@ static void init(void)
         budget = atoll(s);
     if ((s = getenv("V2F_FAULT_FLOCK_ERRNO")) && *s)
         flock_errno = atoi(s);
+    if ((s = getenv("V2F_FAULT_DELAY_MS")) && *s)
+        delay_ms = atol(s);
     ready = 1;
 }
 
@@ -48,7 +57,7 @@ static int watched(int fd)
 {
     char link[64], path[4096];
     ssize_t n;
-    if (!dir || budget < 0)
+    if (!dir)
         return 0;
     snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
     n = readlink(link, path, sizeof path - 1);
@@ -64,7 +73,7 @@ static size_t allow(int fd, size_t n)
 {
     long long left, take;
     init();
-    if (n == 0 || !watched(fd))
+    if (n == 0 || budget < 0 || !watched(fd))
         return n;
     do {
         left = __atomic_load_n(&budget, __ATOMIC_SEQ_CST);
@@ -78,6 +87,17 @@ static size_t allow(int fd, size_t n)
     return take > 0 ? (size_t)take : 0;
 }
 
+static void slow(int fd)
+{
+    struct timespec ts;
+    init();
+    if (delay_ms <= 0 || !watched(fd))
+        return;
+    ts.tv_sec = delay_ms / 1000;
+    ts.tv_nsec = (delay_ms % 1000) * 1000000L;
+    nanosleep(&ts, NULL);
+}
+
 ssize_t write(int fd, const void *buf, size_t n)
 {
     static ssize_t (*real)(int, const void *, size_t);
@@ -85,6 +105,7 @@ ssize_t write(int fd, const void *buf, size_t n)
     if (!real)
         real = (ssize_t (*)(int, const void *, size_t))dlsym(RTLD_NEXT,
                                                              "write");
+    slow(fd);
     k = allow(fd, n);
     if (n > 0 && k == 0)
         return -1;
@@ -98,6 +119,7 @@ ssize_t pwrite(int fd, const void *buf, size_t n, off_t off)
     if (!real)
         real = (ssize_t (*)(int, const void *, size_t, off_t))dlsym(
             RTLD_NEXT, "pwrite");
+    slow(fd);
     k = allow(fd, n);
     if (n > 0 && k == 0)
         return -1;

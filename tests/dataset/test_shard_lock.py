@@ -60,6 +60,14 @@ def run(args, env=None):
                           capture_output=True, text=True)
 
 
+def slow(out):
+    """A holder that runs for seconds whatever the CPU: every manifest
+    append (one per image with --batch 1) waits DELAY_MS (fault_inject.c)."""
+    asan = os.environ.get("ASAN_OPTIONS", "")
+    return {"LD_PRELOAD": FAULT_SO, "V2F_FAULT_DIR": out, "V2F_FAULT_DELAY_MS": str(DELAY_MS),
+            "ASAN_OPTIONS": (asan + ":" if asan else "") + "verify_asan_link_order=0"}
+
+
 def start(args, name, env=None):
     """A generate process with its stderr in a file (read while it runs)."""
     err = open(p(name + ".err"), "w")
@@ -111,13 +119,15 @@ def written(err):
     return (int(m.group(1)), int(m.group(2))) if m else None
 
 
-# ---- inputs: 8 identities x 4 images, one image per batch: seconds of
-# work, so that a second process starts while the first still runs ----
+# ---- inputs: 8 identities x 2 images, one image per batch; a holder
+# waits DELAY_MS per manifest append, so it runs for >= 16 x DELAY_MS and a
+# second process surely starts while it holds the lock ----
 rng = np.random.default_rng(77)
 IDS = p("ids.npy")
 np.save(IDS, (rng.standard_normal((8, 512)) * 2.0).astype(np.float32))
-TOTAL = 8 * 4
-RECIPE = ["--model", MODEL, "--ids", IDS, "--per-id", "4", "--seed", "5",
+TOTAL = 8 * 2
+DELAY_MS = 600
+RECIPE = ["--model", MODEL, "--ids", IDS, "--per-id", "2", "--seed", "5",
           "--threads", "1", "--batch", "1"]
 HOST = socket.gethostname()
 
@@ -138,7 +148,7 @@ def complete_once(out, ref, what, verify=False):
 
 def test_second_is_busy(ref):
     out = p("busy")
-    a = start(["generate", "--out", out] + RECIPE, "busy-a")
+    a = start(["generate", "--out", out] + RECIPE, "busy-a", slow(out))
     if not wait_for(lambda: lock_holder(out) == a.pid or a.poll() is not None,
                     "the first process to take the lock"):
         a.kill()
@@ -163,7 +173,8 @@ def test_second_is_busy(ref):
 
 def test_started_together(ref):
     out = p("together")
-    prs = [start(["generate", "--out", out] + RECIPE, f"together-{k}") for k in range(2)]
+    prs = [start(["generate", "--out", out] + RECIPE, f"together-{k}", slow(out))
+           for k in range(2)]
     for pr in prs:
         pr.wait()
     errs = [stderr_of(pr) for pr in prs]
@@ -179,7 +190,7 @@ def test_started_together(ref):
 
 def test_wait_lock(ref):
     out = p("wait")
-    a = start(["generate", "--out", out] + RECIPE, "wait-a")
+    a = start(["generate", "--out", out] + RECIPE, "wait-a", slow(out))
     if not wait_for(lambda: lock_holder(out) == a.pid, "the first process to take the lock"):
         a.kill()
         return
@@ -206,7 +217,7 @@ def test_wait_lock(ref):
 
     # A wait ends on SIGTERM (scancel, a pod's termination) like a run.
     out = p("wait-term")
-    a = start(["generate", "--out", out] + RECIPE, "term-a")
+    a = start(["generate", "--out", out] + RECIPE, "term-a", slow(out))
     if not wait_for(lambda: lock_holder(out) == a.pid, "the first process to take the lock"):
         a.kill()
         return
@@ -227,7 +238,7 @@ def test_wait_lock(ref):
 
 def test_sigkill_releases(ref):
     out = p("killed")
-    a = start(["generate", "--out", out] + RECIPE, "killed-a")
+    a = start(["generate", "--out", out] + RECIPE, "killed-a", slow(out))
     wait_for(lambda: len(glob.glob(os.path.join(out, "[0-9]*", "*.png"))) >= 3
              or a.poll() is not None, "the first images")
     a.send_signal(signal.SIGKILL)
