@@ -293,3 +293,42 @@ def test_cond_path_skips_decoder_embed(gen):
         other.decoder_embed.bias.zero_()
         assert torch.equal(gen(rep, d, m, cond), other(rep, d, m, cond))
         assert max_abs_diff(gen(rep, d, m), other(rep, d, m)) > 1e-3
+
+
+# ---------------------------------------------------------------- pose path, end to end
+
+def official_pose_cond(pc, landmarks_u8):
+    """pose_control.py: ToTensor, Normalize(0.5, 0.5), .half(), then
+    PoseCondModel (run by the script under CUDA autocast on the float16
+    tensor; here in float32 on the float16 values)."""
+    x = landmarks_u8.permute(0, 3, 1, 2).contiguous().to(torch.float32).div(255)
+    x = x.sub(0.5).div(0.5).half().float()
+    for conv in (pc.conv1, pc.conv2, pc.conv3, pc.conv4):
+        x = F.relu(F.conv2d(x, conv.weight, conv.bias, 2, 1))
+    return F.linear(x.flatten(1), pc.linear.weight, pc.linear.bias)[:, None, :].contiguous()
+
+
+def test_pose_path_at_yaw_matches_official(tiny_models, pose_gen):
+    """Landmark maps of a head turned by 40 / -35 degrees -> condition ->
+    pose generator: ours (landmark_input + PoseCondModel) == the official
+    arithmetic; without the float16 rounding the image is over the 1e-4
+    budget away, so this case does test the rounding."""
+    import os
+    import sys
+    sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "reference"))
+    from yaw_landmarks import yaw_landmark_images
+    from vec2face.reference import landmark_input
+    lm = torch.from_numpy(yaw_landmark_images([40, -35]))
+    pc = tiny_models["pose_cond"]
+    g = torch.Generator().manual_seed(40)
+    drop, allm = official_masks(2, NUM_DROPPED_POSE, 49, g)
+    rep = random_vectors(2, g)
+    with torch.no_grad():
+        want = official_forward(pose_gen, rep, drop, allm, official_pose_cond(pc, lm))
+        got = pose_gen(rep, drop.bool(), allm.bool(), pc(landmark_input(lm)))
+        x = (lm.permute(0, 3, 1, 2).float() / 255.0 - 0.5) / 0.5
+        unrounded = pose_gen(rep, drop.bool(), allm.bool(), pc(x))
+    diff, far = max_abs_diff(got, want), max_abs_diff(unrounded, want)
+    print(f"yaw pose path vs official: {diff:.2e}; without float16 rounding {far:.2e}")
+    assert diff <= TOL, f"{diff:.3g}"
+    assert far > 1e-4, f"the yaw case does not tell the rounding apart ({far:.3g})"
