@@ -3,7 +3,9 @@
 # generate example (whose PNGs the binding must reproduce byte for byte);
 # without the examples (-DV2F_BUILD_EXAMPLES=OFF) those two tests skip,
 # saying why, and the others run.
-#   python_binding          everything but the three below
+#   python_binding          everything but the four below
+#   python_binding_interrupt  SIGINT to a child inside identity sampling and
+#                           a dataset job: cancelled within 1 s, resumable
 #   python_binding_install  pip install into a venv + cmake --install, then
 #                           the library is found without VEC2FACE_LIBRARY
 #   python_binding_typing   mypy --strict on the package and examples/python
@@ -32,8 +34,14 @@ if(TARGET v2f_print_layout)
             ${_v2f_pytest} ${_v2f_py_tests}
             --ignore=${_v2f_py_tests}/test_install.py
             --ignore=${_v2f_py_tests}/test_typing.py
-            --ignore=${_v2f_py_tests}/test_threads.py)
+            --ignore=${_v2f_py_tests}/test_threads.py
+            --ignore=${_v2f_py_tests}/test_interrupt.py)
   set_tests_properties(python_binding PROPERTIES FIXTURES_REQUIRED models TIMEOUT 400)
+
+  add_test(NAME python_binding_interrupt
+    COMMAND ${CMAKE_COMMAND} -E env ${_v2f_py_env}
+            ${_v2f_pytest} ${_v2f_py_tests}/test_interrupt.py)
+  set_tests_properties(python_binding_interrupt PROPERTIES FIXTURES_REQUIRED models TIMEOUT 300)
 
   add_test(NAME python_binding_install
     COMMAND ${CMAKE_COMMAND} -E env ${_v2f_py_env} V2F_BUILD_DIR=${CMAKE_BINARY_DIR}
