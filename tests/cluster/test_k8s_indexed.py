@@ -7,12 +7,13 @@ The command is read from the manifest (PyYAML), not copied: the Job's
 container env with the paths pointed at a temporary folder (as a volume
 mounted elsewhere would) and DEVICE=cpu, JOB_COMPLETION_INDEX=0..N-1 as
 the Job controller sets it, $(NAME) expanded as Kubernetes does, two
-"pods" at a time. One index is killed (SIGKILL) once it has written
-images and run again, as backoffLimitPerIndex retries it. Then `vec2face
-verify` passes and the set equals what one pod makes (the same Job with
-completions 1: --shards 1, index 0; compare.py says what "equal" means
-for pixels). A second round gives every index a folder of its own (a
-per-pod volume) and `vec2face merge` combines them into the same set.
+"pods" at a time. While one index holds its shard (stopped with
+SIGSTOP so it cannot finish first), its replacement starts, as the Job
+replaces a terminating pod, and waits for the shard's lock (--wait-lock);
+the old one is killed (SIGKILL) part-way and the replacement finishes.
+Then `vec2face verify` passes and the set equals what one pod makes (the
+same Job with completions 1: --shards 1, index 0; compare.py says what
+"equal" means for pixels). (Folders per shard and `vec2face merge`: test_slurm.py.)
 """
 import glob
 import os
@@ -122,6 +123,20 @@ def run_pods(container, indices, out_for):
     return done
 
 
+def has_open(pid, path):
+    try:
+        fds = os.listdir(f"/proc/{pid}/fd")
+    except OSError:
+        return False
+    for fd in fds:
+        try:
+            if os.readlink(f"/proc/{pid}/fd/{fd}") == path:
+                return True
+        except OSError:
+            pass
+    return False
+
+
 def shard_ids(k, n):
     return range(k * N_IDS // n, (k + 1) * N_IDS // n)
 
@@ -156,21 +171,48 @@ def main():
         return
     log(f"reference made; now {n} indices: {' '.join(pod_argv(container, pod_env(container, dict(PATH_VARS, OUT=os.path.join(TMP, 'out'), DEVICE='cpu'), 'K')))}")
 
-    # A pod with work is killed once it has written images ...
+    # A pod with work has written images when its replacement starts (the
+    # Job replaces a pod that is still terminating; the old one is stopped,
+    # SIGSTOP, so that it cannot finish first): the replacement waits for
+    # the shard's lock (--wait-lock); the old pod is then killed (SIGKILL,
+    # a lost node) and the replacement finishes the shard.
     out = os.path.join(TMP, "out")
     victim = next(k for k in range(n) if shard_ids(k, n))
     folders = [os.path.join(out, f"{i:06d}") for i in shard_ids(victim, n)]
     count = lambda: sum(len(glob.glob(os.path.join(f, "*.png"))) for f in folders)
-    pr = start_pod(container, dict(PATH_VARS, OUT=out, DEVICE="cpu"), victim)
+    env = dict(PATH_VARS, OUT=out, DEVICE="cpu")
+    pr = start_pod(container, env, victim)
     while pr.poll() is None and count() == 0 and time.time() - T0 < 200:
         time.sleep(0.02)
+    pr.send_signal(signal.SIGSTOP)   # it keeps the lock until it is killed
+    rep = start_pod(container, env, victim)
+    # Waiting = alive with the shard's lock file open for a second while the
+    # old pod holds the lock (without --wait-lock it exits 3 at once).
+    lock = os.path.realpath(os.path.join(out, f".shard-{victim}-of-{n}.lock"))
+    since, end = None, time.time() + 60
+    while rep.poll() is None and time.time() < end:
+        since = (since or time.time()) if has_open(rep.pid, lock) else None
+        if since and time.time() - since > 1.0:
+            break
+        time.sleep(0.05)
+    check(rep.poll() is None and since is not None,
+          f"index {victim}'s replacement waits for the shard's lock while the old pod runs "
+          f"(exit {rep.poll()}: {rep.stdout.read().strip() if rep.poll() is not None else ''})")
     pr.send_signal(signal.SIGKILL)
     pr.wait()
     total = len(folders) * PER_ID
-    check(pr.returncode == -signal.SIGKILL and 0 < count() < total,
-          f"index {victim} killed part-way: {count()} of {total} images, "
-          f"exit {pr.returncode}")
-    # ... and every index runs (the killed one again, as the Job retries it).
+    left = count()
+    check(pr.returncode == -signal.SIGKILL and 0 < left < total,
+          f"index {victim}'s old pod killed part-way: {left} of {total} images")
+    try:
+        rep_out, _ = rep.communicate(timeout=120)
+    except subprocess.TimeoutExpired:
+        rep.kill()
+        rep_out, _ = rep.communicate()
+    check(rep.returncode == 0 and count() == total,
+          f"the replacement finished index {victim}: exit {rep.returncode}, {count()} of "
+          f"{total} images {rep_out.strip()}")
+    # ... and every index runs (the victim's again: nothing left to do).
     done = run_pods(container, range(n), lambda k: out)
     bad = {k: r for k, r in done.items() if r[0] != 0}
     check(sorted(done) == list(range(n)) and not bad,
@@ -179,19 +221,6 @@ def main():
     check(r.returncode == 0, f"vec2face verify: exit {r.returncode} {r.stdout.strip()} "
                              f"{r.stderr.strip()}")
     compare.same_dataset(out, ref, N_IDS * PER_ID, check, "indexed, one shared volume")
-
-    # A volume per pod: each index writes a folder of its own; merge them.
-    per_pod = lambda k: os.path.join(TMP, f"pod-{k}", "out")
-    done = run_pods(container, range(n), per_pod)
-    bad = {k: r for k, r in done.items() if r[0] != 0}
-    check(not bad, f"all {n} indices exit 0, a volume each{'' if not bad else f': {bad}'}")
-    parts = [per_pod(k) for k in range(n)]
-    r = subprocess.run([CLI, "merge", "--out", os.path.join(TMP, "merged")] + parts,
-                       capture_output=True, text=True)
-    check(r.returncode == 0, f"vec2face merge of {n} pod folders: exit {r.returncode} "
-                             f"{r.stderr.strip()}")
-    compare.same_dataset(os.path.join(TMP, "merged"), ref, N_IDS * PER_ID, check,
-                         "indexed, a volume per pod, merged")
 
 
 if __name__ == "__main__":

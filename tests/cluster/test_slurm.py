@@ -13,7 +13,9 @@ resumes. When every task is COMPLETED with exit 0, `vec2face verify`
 passes and the images and manifest rows equal the set one process makes
 (`bash generate.sbatch`, no Slurm: shard 0/1; see compare.py for what
 "equal" means for pixels). A second array writes a folder per task
-(OUT=...-%a); `vec2face merge` of them gives the same set.
+(OUT=...-%a); `vec2face merge` of them gives the same set. Submitting the
+first array again (how the template says to rerun failed tasks) ends at
+once and rewrites nothing.
 
 slurm.conf has JobRequeue=0, so the requeue works only because the
 template says #SBATCH --requeue. If the daemons cannot start here, the
@@ -249,6 +251,18 @@ def same_as_reference(out, what):
     compare.same_dataset(out, p("ref"), N_IDS * PER_ID, check, what)
 
 
+def snapshot(d):
+    """Every file but the shard locks, with its bytes and mtime."""
+    snap = {}
+    for root, _, files in os.walk(d):
+        for name in files:
+            if name.endswith(".lock"):
+                continue
+            f = os.path.join(root, name)
+            snap[os.path.relpath(f, d)] = (os.stat(f).st_mtime_ns, open(f, "rb").read())
+    return snap
+
+
 def job_tasks(job):
     """{array index: {field: value}} from scontrol show job -o."""
     r = slurm("scontrol", "show", "job", "-o", str(job))
@@ -318,6 +332,11 @@ def test_shared_folder_with_requeue():
     check(r.returncode == 0, f"vec2face verify the shared folder: exit {r.returncode} "
                              f"{r.stdout.strip()} {r.stderr.strip()}")
     same_as_reference(out, "array of 3 with a requeued task")
+    # Resubmitting the same --array range (how the template says to rerun
+    # failed tasks) finds every shard complete and changes nothing.
+    before = snapshot(out)
+    wait_done(submit(out), 90)
+    check(snapshot(out) == before, "the same array submitted again: nothing rewritten")
 
 
 def test_folder_per_task_then_merge():

@@ -22,8 +22,9 @@ add_test(NAME cluster_k8s_validate
 set_tests_properties(cluster_k8s_validate PROPERTIES TIMEOUT 300 SKIP_RETURN_CODE 77)
 
 # The Job's container command (read from the manifest) run here once per
-# completion index with JOB_COMPLETION_INDEX, one index killed and rerun:
-# verify, the set == one pod's; then a folder per index, merged, the same.
+# completion index with JOB_COMPLETION_INDEX, two at a time (~2 minutes);
+# a replacement pod waits (--wait-lock) while the old one runs, the old one
+# is killed part-way; verify, the set == one pod's (completions 1).
 add_test(NAME cluster_k8s_indexed
   COMMAND ${V2F_PYTHON} ${CMAKE_CURRENT_LIST_DIR}/test_k8s_indexed.py
           $<TARGET_FILE:vec2face_cli> ${V2F_TEST_MODELS}/tiny
