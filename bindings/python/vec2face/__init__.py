@@ -10,7 +10,7 @@ from typing import List  # noqa: E402
 
 # The ctypes binding of libvec2face (stdlib only; numpy optional and imported
 # lazily; the library itself is loaded at the first call).
-from .errors import (AbiMismatchError, BackendError, CancelledError,  # noqa: E402,F401
+from .errors import (AbiMismatchError, BackendError, BusyError, CancelledError,  # noqa: E402,F401
                      FileIOError, FormatError, InternalError, InvalidArgumentError,
                      LibraryNotFoundError, ModelError, NoMemoryError, SizeOverflowError,
                      UnsupportedError, Vec2FaceError)
@@ -31,7 +31,7 @@ from .report import DatasetSummary, ReportMeasured, report_dataset  # noqa: E402
 
 # The public names (also what `from vec2face import *` and type checkers see).
 __all__: List[str] = [
-    "AbiMismatchError", "BackendError", "CancelledError", "FileIOError", "FormatError",
+    "AbiMismatchError", "BackendError", "BusyError", "CancelledError", "FileIOError", "FormatError",
     "InternalError", "InvalidArgumentError", "LibraryNotFoundError", "ModelError",
     "NoMemoryError", "SizeOverflowError", "UnsupportedError", "Vec2FaceError",
     "ABI_VERSION", "COND_DIM", "IMAGE_BYTES", "IMAGE_SIZE", "NUM_TOKENS", "SEPARABILITY_BINS",

@@ -43,6 +43,7 @@ ENUMS: Dict[str, Dict[str, int]] = {
         "V2F_OK": 0, "V2F_E_INVALID_ARG": 1, "V2F_E_IO": 2, "V2F_E_FORMAT": 3,
         "V2F_E_UNSUPPORTED": 4, "V2F_E_MODEL": 5, "V2F_E_BACKEND": 6, "V2F_E_NO_MEMORY": 7,
         "V2F_E_CANCELLED": 8, "V2F_E_OVERFLOW": 9, "V2F_E_INTERNAL": 10,
+        "V2F_E_BUSY": 11,  # @since 0.3
     },
     "v2f_log_level": {"V2F_LOG_ERROR": 0, "V2F_LOG_WARN": 1, "V2F_LOG_INFO": 2, "V2F_LOG_DEBUG": 3},
     "v2f_part": {
@@ -190,7 +191,8 @@ class v2f_dataset_recipe(Structure):
                 ("attrop_yaw", c_void_p), ("attrop_iterations", c_int32),
                 ("attrop_max_retries", c_int32), ("pose_order", c_int32),
                 ("pose_landmark_count", c_int32), ("pose_landmarks", POINTER(c_char_p)),
-                ("png_level", c_int32)]  # @since 0.3
+                ("png_level", c_int32),  # @since 0.3
+                ("wait_lock", c_int32)]  # @since 0.3
 
 
 class v2f_dataset_stats(Structure):

@@ -39,6 +39,7 @@ class Status(enum.IntEnum):
     E_CANCELLED = 8
     E_OVERFLOW = 9
     E_INTERNAL = 10
+    E_BUSY = 11  # @since 0.3
 
 
 class LogLevel(enum.IntEnum):

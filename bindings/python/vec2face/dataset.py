@@ -225,6 +225,9 @@ class DatasetJob(Handle):
 
     Since 0.3: png_level, the PNG zlib level 0..9 (-1: the default, 6); it
     changes file sizes, not pixels, and is not part of the recipe digest.
+    wait_lock: when another process or job holds the shard's lock, False
+    (the default) fails run() with BusyError, True waits for it (Ctrl-C
+    still cancels the wait).
     """
 
     _FREE = "v2f_dataset_job_free"
@@ -245,7 +248,7 @@ class DatasetJob(Handle):
                  attrop_iterations: int = 5, attrop_max_retries: int = 30,
                  pose_order: Union[DatasetPoseOrder, int, str] = DatasetPoseOrder.CYCLE,
                  pose_landmarks: Optional[Union[PathLike, Sequence[PathLike]]] = None,
-                 png_level: int = -1) -> None:
+                 png_level: int = -1, wait_lock: bool = False) -> None:
         self._init_handle(model._lib)
         self._model = model
         self._call_lock = threading.Lock()  # one call at a time (C: single-threaded)
@@ -266,6 +269,7 @@ class DatasetJob(Handle):
                         ("png_level", png_level)):
             if v is not None:
                 setattr(r, name, v)
+        r.wait_lock = 1 if wait_lock else 0
         if measure is not None:
             r.measure = int(_measure(measure))
         if filter is not None:

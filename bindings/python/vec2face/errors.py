@@ -20,14 +20,14 @@ from typing import Dict, Optional, Type
 __all__ = [
     "Vec2FaceError", "InvalidArgumentError", "FileIOError", "FormatError",
     "UnsupportedError", "ModelError", "BackendError", "NoMemoryError", "CancelledError",
-    "SizeOverflowError", "InternalError", "LibraryNotFoundError", "AbiMismatchError",
+    "SizeOverflowError", "InternalError", "BusyError", "LibraryNotFoundError", "AbiMismatchError",
     "STATUS_NAMES", "error_for",
 ]
 
 STATUS_NAMES: Dict[int, str] = {
     0: "V2F_OK", 1: "V2F_E_INVALID_ARG", 2: "V2F_E_IO", 3: "V2F_E_FORMAT",
     4: "V2F_E_UNSUPPORTED", 5: "V2F_E_MODEL", 6: "V2F_E_BACKEND", 7: "V2F_E_NO_MEMORY",
-    8: "V2F_E_CANCELLED", 9: "V2F_E_OVERFLOW", 10: "V2F_E_INTERNAL",
+    8: "V2F_E_CANCELLED", 9: "V2F_E_OVERFLOW", 10: "V2F_E_INTERNAL", 11: "V2F_E_BUSY",
 }
 
 
@@ -111,9 +111,15 @@ class InternalError(Vec2FaceError):
     status = 10
 
 
+class BusyError(Vec2FaceError):
+    """V2F_E_BUSY (@since 0.3): the dataset shard is being made by another
+    process or job (its lock is held); run again later, or wait_lock=True."""
+    status = 11
+
+
 _BY_STATUS: Dict[int, Type[Vec2FaceError]] = {cls.status: cls for cls in (
     InvalidArgumentError, FileIOError, FormatError, UnsupportedError, ModelError, BackendError,
-    NoMemoryError, CancelledError, SizeOverflowError, InternalError)}
+    NoMemoryError, CancelledError, SizeOverflowError, InternalError, BusyError)}
 
 
 def error_for(status: int, message: str) -> Vec2FaceError:
