@@ -331,14 +331,15 @@ func TestGenerateMatchesC(t *testing.T) {
 			t.Errorf("PNG file %d differs from the C example's", i)
 		}
 	}
-	// Same keys, another split and explicit indices: same images.
+	// Same keys, another split and explicit indices: same masks, pixels
+	// within the documented batch-split contract (1/255).
 	ids := []uint64{3, 4}
 	part, err := m.Generate(vecs[3*VectorDim:], &GenOptions{Seed: seed, IdentityIndex: ids, ImageIndex: []uint64{0, 0}, BatchSize: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !bytes.Equal(part, rgb[3*ImageBytes:]) {
-		t.Error("split generation differs")
+	if d := maxByteDiff(part, rgb[3*ImageBytes:]); d > 1 {
+		t.Errorf("split generation differs by %d/255", d)
 	}
 	// Raw output converts to the same bytes.
 	raw := make([]float32, 2*RawImageFloats)
@@ -349,8 +350,8 @@ func TestGenerateMatchesC(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !bytes.Equal(conv, rgb[:2*ImageBytes]) {
-		t.Error("RawToRGB(raw) differs from the uint8 output")
+	if d := maxByteDiff(conv, rgb[:2*ImageBytes]); d > 1 {
+		t.Errorf("RawToRGB(raw) of a 2-image call differs from the 5-image call by %d/255", d)
 	}
 }
 
@@ -1036,4 +1037,22 @@ func TestDatasetJob(t *testing.T) {
 	if _, err := VerifyDataset(t.TempDir()); !errors.Is(err, ErrIO) {
 		t.Errorf("verify without recipe.txt: %v", err)
 	}
+}
+
+// maxByteDiff is the largest |a[i]-b[i]|, or 256 when the lengths differ.
+func maxByteDiff(a, b []byte) int {
+	if len(a) != len(b) {
+		return 256
+	}
+	worst := 0
+	for i := range a {
+		d := int(a[i]) - int(b[i])
+		if d < 0 {
+			d = -d
+		}
+		if d > worst {
+			worst = d
+		}
+	}
+	return worst
 }

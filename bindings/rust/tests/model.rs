@@ -135,7 +135,9 @@ fn raw_output_and_explicit_masks_replay() {
             },
         )
         .unwrap();
-    assert_eq!(last, rgb[2 * IMAGE_BYTES..]);
+    // Same masks; pixels within the documented batch-split contract of
+    // 1/255 (float sums round differently for another batch shape).
+    assert!(within_split_contract(&last, &rgb[2 * IMAGE_BYTES..]));
 
     // Progress reports every image; Break cancels.
     let seen = AtomicU64::new(0);
@@ -149,7 +151,8 @@ fn raw_output_and_explicit_masks_replay() {
         progress: Some(Progress(&count)),
         ..opts
     };
-    assert_eq!(model.generate(&vectors, &with_progress).unwrap(), rgb);
+    let one_by_one = model.generate(&vectors, &with_progress).unwrap();
+    assert!(within_split_contract(&one_by_one, &rgb));
     assert_eq!(seen.load(Ordering::Relaxed), n as u64);
     let stop = |_: u64, _: u64| ControlFlow::Break(());
     let cancelled = GenOptions {
@@ -159,6 +162,12 @@ fn raw_output_and_explicit_masks_replay() {
     };
     let e = model.generate(&vectors, &cancelled).unwrap_err();
     assert_eq!(e.status(), Status::Cancelled, "{e}");
+}
+
+/// Same length and every byte within 1/255: the documented batch-split
+/// contract (float sums round differently for another batch shape).
+fn within_split_contract(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).all(|(&x, &y)| x.abs_diff(y) <= 1)
 }
 
 #[test]
