@@ -15,4 +15,35 @@ add_executable(vec2face_cli
 set_target_properties(vec2face_cli PROPERTIES OUTPUT_NAME vec2face)
 target_link_libraries(vec2face_cli PRIVATE vec2face)
 target_compile_options(vec2face_cli PRIVATE -Wall -Wextra -Wno-unused-parameter)
+# Installed, it finds libvec2face.so.0 through $ORIGIN/../<libdir>, so the
+# prefix can be moved (cmake/V2FLinkDeps.cmake).
+v2f_relocatable_rpath(vec2face_cli)
 install(TARGETS vec2face_cli RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+
+# Man pages (vec2face(1), vec2face-<command>(1)) and bash/zsh completion,
+# made at build time from the built command's own --help texts by
+# tools/gen_cli_docs.py, so a new flag or command is in them at the next
+# build. Needs a Python 3 (standard library only) and a runnable vec2face.
+option(V2F_CLI_DOCS "Man pages and shell completion for the vec2face command" ON)
+find_program(V2F_DOCS_PYTHON NAMES python3)
+if(V2F_CLI_DOCS AND CMAKE_CROSSCOMPILING)
+  message(STATUS "vec2face man pages and completion: not made when cross-compiling")
+elseif(V2F_CLI_DOCS AND NOT V2F_DOCS_PYTHON)
+  message(WARNING "No python3: the vec2face man pages and shell completion are not "
+          "made (-DV2F_DOCS_PYTHON=/path/to/python3, or -DV2F_CLI_DOCS=OFF)")
+elseif(V2F_CLI_DOCS)
+  set(V2F_CLI_DOCS_DIR ${PROJECT_BINARY_DIR}/cli-docs)
+  add_custom_command(OUTPUT ${V2F_CLI_DOCS_DIR}/stamp
+    COMMAND ${V2F_DOCS_PYTHON} ${PROJECT_SOURCE_DIR}/tools/gen_cli_docs.py
+            $<TARGET_FILE:vec2face_cli> ${V2F_CLI_DOCS_DIR}
+    DEPENDS vec2face_cli ${PROJECT_SOURCE_DIR}/tools/gen_cli_docs.py
+    COMMENT "Man pages and shell completion from vec2face --help"
+    VERBATIM)
+  add_custom_target(vec2face_cli_docs ALL DEPENDS ${V2F_CLI_DOCS_DIR}/stamp)
+  # The directory: every page the generator wrote (one per command).
+  install(DIRECTORY ${V2F_CLI_DOCS_DIR}/man1/ DESTINATION ${CMAKE_INSTALL_MANDIR}/man1)
+  install(FILES ${V2F_CLI_DOCS_DIR}/bash/vec2face
+    DESTINATION ${CMAKE_INSTALL_DATADIR}/bash-completion/completions)
+  install(FILES ${V2F_CLI_DOCS_DIR}/zsh/_vec2face
+    DESTINATION ${CMAKE_INSTALL_DATADIR}/zsh/site-functions)
+endif()
