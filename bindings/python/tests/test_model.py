@@ -37,8 +37,11 @@ def test_generate_matches_c_example(model, tiny_dir, example_generate, tmp_path,
     for i in range(n):
         c = vec2face.read_image(out / f"{i}_0.png")
         assert c.tobytes() == py[i].tobytes(), f"image {i} differs from the C example"
-    # the same keys give the same images
-    assert model.generate(vecs[2:3], seed=seed, identity_base=2).tobytes() == py[2].tobytes()
+    # the same keys give the same images (same batch shape: another one may
+    # round 1/255 differently, as the header's batch-split contract allows)
+    one = model.generate(vecs, seed=seed, batch_size=1)[2]
+    assert model.generate(vecs[2:3], seed=seed, identity_base=2, batch_size=1).tobytes() == \
+        one.tobytes()
 
 
 def test_generate_raw_masks_progress(model, rng, np):
