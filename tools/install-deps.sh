@@ -9,7 +9,7 @@ pkgs="build-essential cmake ninja-build pkg-config libtorch-dev python3-torch py
 # `install-deps.sh test` (tools/test.sh): what the tests meet as users do —
 # venvs for pip installs, a headless browser for the report, a one-node
 # Slurm (slurmctld + slurmd + munge) for the cluster example.
-[ "${1:-}" = test ] && pkgs="$pkgs python3-venv python3-pip chromium slurm-wlm munge"
+[ "${1:-}" = test ] && pkgs="$pkgs python3-venv python3-pip chromium slurm-wlm munge python3-yaml"
 missing=""
 for p in $pkgs; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

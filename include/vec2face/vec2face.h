@@ -376,6 +376,11 @@ V2F_API v2f_status v2f_generate(const v2f_model *model, const float *vectors,
 /** Generate n images whose pose follows n landmark images: landmark
  *  encoder (pose_cond.pt) -> condition -> pose generator
  *  (pose_generator.pt), with the pose generator's mask defaults.
+ *  As the official pose_control.py does, each landmark pixel is scaled to
+ *  [-1,1] (x/255, then (x-0.5)/0.5) and rounded to the nearest float16
+ *  value before the landmark encoder, which runs in float32 in every
+ *  precision: pure 0/255 pixels (v2f_render_landmarks) are exact, grey
+ *  levels (JPEG landmark maps) move by at most 2^-12.
  *  @param landmarks  n uint8 RGB 112x112 landmark images (see
  *                    v2f_render_landmarks)
  *  @since 0.1 */

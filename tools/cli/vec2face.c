@@ -35,7 +35,8 @@ static const char top_help[] =
 "  -V, --version  the library version\n"
 "\n"
 "Exit status: 0 success, 1 failure (the library's message is printed),\n"
-"2 bad arguments, 130 interrupted (generate: resumable).\n";
+"2 bad arguments, 3 generate: shard busy (another process holds its lock),\n"
+"130 interrupted (generate: resumable).\n";
 
 /* libgomp (libtorch's OpenMP) reads OMP_WAIT_POLICY once, before main.
  * Its default, spinning, collapses when another process holds a core
