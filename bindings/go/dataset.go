@@ -116,6 +116,10 @@ type DatasetRecipe struct {
 	// for the library's default (6); it changes file sizes, not pixels,
 	// and is not part of the recipe digest (since 0.3).
 	PNGLevel int
+	// WaitLock makes Run wait (cancellable through progress or the
+	// context) while another process or job holds this shard's lock,
+	// instead of failing with ErrBusy (since 0.3).
+	WaitLock bool
 }
 
 // DefaultDatasetRecipe returns the library's defaults (no identities file
@@ -214,6 +218,9 @@ func (m *Model) NewDatasetJob(recipe DatasetRecipe, shard, shards int) (*Dataset
 		cr.format = C.int32_t(r.Format)
 		cr.jpeg_quality = C.int32_t(r.JPEGQuality)
 		cr.png_level = C.int32_t(r.PNGLevel)
+		if r.WaitLock {
+			cr.wait_lock = 1
+		}
 		cr.batch_size = C.int32_t(r.BatchSize)
 		cr.measure = C.uint32_t(r.Measure)
 		cr.filter = C.int32_t(r.Filter)

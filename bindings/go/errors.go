@@ -22,6 +22,7 @@ const (
 	StatusCancelled   Status = 8  // a progress callback asked to stop
 	StatusOverflow    Status = 9  // a size computation would overflow
 	StatusInternal    Status = 10 // a bug
+	StatusBusy        Status = 11 // the dataset shard is held by another process or job (since 0.3)
 )
 
 // String is the library's short description ("invalid argument").
@@ -60,6 +61,7 @@ var (
 	ErrCancelled   error = &Error{Status: StatusCancelled}
 	ErrOverflow    error = &Error{Status: StatusOverflow}
 	ErrInternal    error = &Error{Status: StatusInternal}
+	ErrBusy        error = &Error{Status: StatusBusy}
 	// ErrClosed is returned by calls on a closed handle (StatusInvalidArg).
 	ErrClosed error = &Error{Status: StatusInvalidArg, Message: "handle is closed"}
 )

@@ -193,6 +193,7 @@ func cLayout() []layoutEntry {
 		{"v2f_dataset_recipe", "pose_landmark_count", unsafe.Offsetof(C.v2f_dataset_recipe{}.pose_landmark_count), unsafe.Sizeof(C.v2f_dataset_recipe{}.pose_landmark_count)},
 		{"v2f_dataset_recipe", "pose_landmarks", unsafe.Offsetof(C.v2f_dataset_recipe{}.pose_landmarks), unsafe.Sizeof(C.v2f_dataset_recipe{}.pose_landmarks)},
 		{"v2f_dataset_recipe", "png_level", unsafe.Offsetof(C.v2f_dataset_recipe{}.png_level), unsafe.Sizeof(C.v2f_dataset_recipe{}.png_level)},
+		{"v2f_dataset_recipe", "wait_lock", unsafe.Offsetof(C.v2f_dataset_recipe{}.wait_lock), unsafe.Sizeof(C.v2f_dataset_recipe{}.wait_lock)},
 		{"v2f_dataset_stats", "sizeof", unsafe.Sizeof(C.v2f_dataset_stats{}), 0},
 		{"v2f_dataset_stats", "struct_size", unsafe.Offsetof(C.v2f_dataset_stats{}.struct_size), unsafe.Sizeof(C.v2f_dataset_stats{}.struct_size)},
 		{"v2f_dataset_stats", "identity_first", unsafe.Offsetof(C.v2f_dataset_stats{}.identity_first), unsafe.Sizeof(C.v2f_dataset_stats{}.identity_first)},

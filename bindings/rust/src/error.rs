@@ -30,6 +30,9 @@ pub enum Status {
     Overflow,
     /// `V2F_E_INTERNAL`.
     Internal,
+    /// `V2F_E_BUSY`: the dataset shard is being made by another process or
+    /// job (its lock is held). @since 0.3
+    Busy,
     /// Not a C status: the loaded library reports another ABI version than
     /// this crate was written for ([`crate::ABI_VERSION`]).
     AbiMismatch,
@@ -52,6 +55,7 @@ impl Status {
             sys::V2F_E_CANCELLED => Status::Cancelled,
             sys::V2F_E_OVERFLOW => Status::Overflow,
             sys::V2F_E_INTERNAL => Status::Internal,
+            sys::V2F_E_BUSY => Status::Busy,
             other => Status::Unknown(other),
         })
     }
@@ -69,6 +73,7 @@ impl Status {
             Status::Cancelled => sys::V2F_E_CANCELLED,
             Status::Overflow => sys::V2F_E_OVERFLOW,
             Status::Internal => sys::V2F_E_INTERNAL,
+            Status::Busy => sys::V2F_E_BUSY,
             Status::Unknown(c) => c,
             Status::AbiMismatch => return None,
         })

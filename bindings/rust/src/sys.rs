@@ -43,6 +43,7 @@ pub const V2F_E_NO_MEMORY: v2f_status = 7;
 pub const V2F_E_CANCELLED: v2f_status = 8;
 pub const V2F_E_OVERFLOW: v2f_status = 9;
 pub const V2F_E_INTERNAL: v2f_status = 10;
+pub const V2F_E_BUSY: v2f_status = 11;
 
 pub type v2f_log_level = c_int;
 pub const V2F_LOG_ERROR: v2f_log_level = 0;

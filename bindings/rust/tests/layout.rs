@@ -40,7 +40,7 @@ fn rust_side() -> BTreeMap<String, (i64, i64)> {
     }
     e!("v2f_status": V2F_OK, V2F_E_INVALID_ARG, V2F_E_IO, V2F_E_FORMAT, V2F_E_UNSUPPORTED,
        V2F_E_MODEL, V2F_E_BACKEND, V2F_E_NO_MEMORY, V2F_E_CANCELLED, V2F_E_OVERFLOW,
-       V2F_E_INTERNAL);
+       V2F_E_INTERNAL, V2F_E_BUSY);
     e!("v2f_log_level": V2F_LOG_ERROR, V2F_LOG_WARN, V2F_LOG_INFO, V2F_LOG_DEBUG);
     e!("v2f_part": V2F_PART_GENERATOR, V2F_PART_POSE_GENERATOR, V2F_PART_POSE_COND,
        V2F_PART_ARCFACE, V2F_PART_MAGFACE, V2F_PART_HEADPOSE, V2F_PART_COUNT);
@@ -249,7 +249,8 @@ fn rust_side() -> BTreeMap<String, (i64, i64)> {
         pose_order,
         pose_landmark_count,
         pose_landmarks,
-        png_level
+        png_level,
+        wait_lock
     });
     s!(v2f_dataset_stats {
         struct_size,
