@@ -584,7 +584,8 @@ def test_c_api(model, out):
         return 1
     cb = PROGRESS(cancel)
     o = opts(out_prefix=p("cancel-").encode(), batch_size=2, progress=cb)
-    st = lib.v2f_dataset_report_write(model._h(), d, C.byref(o), None)
+    with model._use() as h:   # the binding's raw handle, held for the call
+        st = lib.v2f_dataset_report_write(h, d, C.byref(o), None)
     check(st == 8 and calls and calls[0][1] == 20 and not glob.glob(p("*cancel-*")),
           f"C API: progress returning 1 cancels (V2F_E_CANCELLED), nothing "
           f"written ({st}, {calls})")
@@ -594,7 +595,8 @@ def test_c_api(model, out):
     calls.clear()
     cb = PROGRESS(lambda u, done, total: calls.append(done) or 0)
     o = opts(out_prefix=p("capi-").encode(), progress=cb, histogram_bins=5)
-    st = lib.v2f_dataset_report_write(model._h(), d, C.byref(o), C.byref(s))
+    with model._use() as h:
+        st = lib.v2f_dataset_report_write(h, d, C.byref(o), C.byref(s))
     rep = json.load(open(p("capi-report.json")))
     f32 = lambda x: float(np.float32(x))  # noqa: E731
     con, sep = rep["consistency"], rep["separability"]["mean_centres"]
