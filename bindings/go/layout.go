@@ -287,6 +287,7 @@ func cConstants() map[string]int64 {
 		"V2F_E_CANCELLED":                int64(C.V2F_E_CANCELLED),
 		"V2F_E_OVERFLOW":                 int64(C.V2F_E_OVERFLOW),
 		"V2F_E_INTERNAL":                 int64(C.V2F_E_INTERNAL),
+		"V2F_E_BUSY":                     int64(C.V2F_E_BUSY),
 		"V2F_LOG_ERROR":                  int64(C.V2F_LOG_ERROR),
 		"V2F_LOG_WARN":                   int64(C.V2F_LOG_WARN),
 		"V2F_LOG_INFO":                   int64(C.V2F_LOG_INFO),
