@@ -1,11 +1,18 @@
 #!/bin/sh
-# The public header compiles alone as C99 -pedantic -Werror and as C++17.
+# Every public header (the umbrella and each module header) compiles alone
+# as C99 -pedantic -Werror and as C++17, so a user may include just one.
 # Usage: check_header.sh INCLUDE_DIR CC CXX
 set -eu
 inc=$1 cc=$2 cxx=$3
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
-printf '#include <vec2face/vec2face.h>\nint main(void) { return v2f_abi_version() * 0; }\n' > "$tmp/t.c"
-cp "$tmp/t.c" "$tmp/t.cpp"
-"$cc" -std=c99 -Wall -Wextra -pedantic -Werror -I"$inc" -fsyntax-only "$tmp/t.c"
-"$cxx" -std=c++17 -Wall -Wextra -pedantic -Werror -I"$inc" -fsyntax-only "$tmp/t.cpp"
-echo "header compiles alone as C99 and C++17"
+n=0
+for h in "$inc"/vec2face/*.h; do
+    b=$(basename "$h")
+    printf '#include <vec2face/%s>\nint main(void) { return v2f_abi_version() * 0; }\n' "$b" > "$tmp/t.c"
+    cp "$tmp/t.c" "$tmp/t.cpp"
+    "$cc" -std=c99 -Wall -Wextra -pedantic -Werror -I"$inc" -fsyntax-only "$tmp/t.c" || { echo "$b: C99 failed"; exit 1; }
+    "$cxx" -std=c++17 -Wall -Wextra -pedantic -Werror -I"$inc" -fsyntax-only "$tmp/t.cpp" || { echo "$b: C++17 failed"; exit 1; }
+    n=$((n + 1))
+done
+test "$n" -ge 9 || { echo "expected the umbrella and 8 module headers in $inc/vec2face, found $n"; exit 1; }
+echo "$n headers compile alone as C99 and C++17"

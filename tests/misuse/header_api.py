@@ -1,4 +1,7 @@
-"""Parse the V2F_API declarations of include/vec2face/vec2face.h.
+"""Parse the V2F_API declarations of the public headers.
+
+parse() takes the umbrella include/vec2face/vec2face.h and reads the module
+headers it includes, in its order.
 
 Each declaration is `V2F_API <return type> <name>(<params>);`, possibly over
 several lines. Comments and preprocessor lines are removed first. Returns
@@ -6,6 +9,7 @@ Function(name, ret, params) with params as (type, name) pairs; `void`
 parameter lists are empty.
 """
 
+import os
 import re
 import sys
 from typing import List, NamedTuple, Tuple
@@ -32,8 +36,18 @@ def _param(p: str) -> Tuple[str, str]:
     return typ, m.group(2)
 
 
+def _read(umbrella: str) -> str:
+    with open(umbrella, encoding="utf-8") as f:
+        names = re.findall(r'^#include "(\w+\.h)"', f.read(), flags=re.M)
+    parts = []
+    for n in names:
+        with open(os.path.join(os.path.dirname(umbrella), n), encoding="utf-8") as f:
+            parts.append(f.read())
+    return "\n".join(parts)
+
+
 def parse(path: str) -> List[Function]:
-    text = _strip(open(path, encoding="utf-8").read())
+    text = _strip(_read(path))
     out = []
     # The token V2F_API only appears in declarations once #define lines are gone.
     for m in re.finditer(r"\bV2F_API\b(.*?);", text, flags=re.S):

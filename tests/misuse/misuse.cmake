@@ -3,12 +3,14 @@
 # V2F_API function shows up as "lacks misuse cases" in test_misuse.
 set(V2F_MISUSE_DIR ${CMAKE_CURRENT_SOURCE_DIR}/misuse)
 set(V2F_MISUSE_GEN ${CMAKE_CURRENT_BINARY_DIR}/misuse_cases.c)
+# The umbrella names the module headers; a change to any of them regenerates.
+file(GLOB V2F_MISUSE_HEADERS CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/include/vec2face/*.h)
 add_custom_command(OUTPUT ${V2F_MISUSE_GEN}
   COMMAND ${V2F_PYTHON} ${V2F_MISUSE_DIR}/gen_misuse.py
           ${PROJECT_SOURCE_DIR}/include/vec2face/vec2face.h
           ${V2F_MISUSE_DIR}/cases.txt ${V2F_MISUSE_GEN}
   DEPENDS ${V2F_MISUSE_DIR}/gen_misuse.py ${V2F_MISUSE_DIR}/header_api.py
-          ${V2F_MISUSE_DIR}/cases.txt ${PROJECT_SOURCE_DIR}/include/vec2face/vec2face.h
+          ${V2F_MISUSE_DIR}/cases.txt ${V2F_MISUSE_HEADERS}
   COMMENT "Generating the API misuse matrix")
 add_executable(test_misuse misuse/test_misuse.c ${V2F_MISUSE_GEN})
 target_include_directories(test_misuse PRIVATE ${V2F_MISUSE_DIR})

@@ -40,7 +40,7 @@ def _unit(np, x):
 
 def test_report_flags_match_the_header():
     header = (Path(__file__).resolve().parents[3] / "include" / "vec2face" /
-              "vec2face.h").read_text()
+              "dataset.h").read_text()
     found = {m.group(1): int(m.group(2)) for m in
              re.finditer(r"^#define (V2F_REPORT_\w+) (\d+)u", header, flags=re.M)}
     assert found == api.REPORT_FLAGS
