@@ -8,6 +8,7 @@
 #include <sys/types.h>
 
 #include "error.h"
+#include "util/fsutil.h"
 
 #define V2F_DS_MAX_EPS 64
 #define V2F_DS_MAX_IMAGES 1000
@@ -22,28 +23,7 @@
 /* Image sources (the manifest's "source" column). */
 enum { V2F_DS_PERTURB = 0, V2F_DS_POSE = 1, V2F_DS_ATTROP = 2 };
 
-/* ---- fsutil.c ---- */
-
-/* FNV-1a 64 of n bytes, continuing from h (start with V2F_FNV_INIT). */
-#define V2F_FNV_INIT 0xcbf29ce484222325ULL
-uint64_t v2f__fnv1a(uint64_t h, const void *p, size_t n);
-
-/* FNV-1a 64 of a whole file. V2F_E_IO naming the path on failure. */
-v2f_status v2f__fnv1a_file(const char *path, uint64_t *out);
-
-/* mkdir -p; V2F_E_IO naming the path on failure. */
-v2f_status v2f__mkdirs(const char *path);
-
-/* A whole file in a NUL-terminated malloc'ed buffer (*len without the
- * NUL). V2F_E_IO naming the path on failure. */
-v2f_status v2f__read_file(const char *path, char **out, size_t *len);
-
-/* printf into a new malloc'ed string; NULL when out of memory. */
-char *v2f__strfmt(const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 1, 2)))
-#endif
-    ;
+/* ---- layout.c (the generic file helpers: util/fsutil.h) ---- */
 
 /* "<out>/<identity %06>/<image %03>.<ext>" into buf (at least
  * strlen(out) + 48 bytes); rel (may be NULL) points at the part after
@@ -54,15 +34,6 @@ void v2f__ds_image_path(char *buf, size_t size, const char *out,
 
 /* 1 when name is a temporary file of v2f_image_write (".<name>.tmpXXXXXX"). */
 int v2f__ds_is_temp_name(const char *name);
-
-/* Shortest "%.Ng" (N = 6..9) that reads back as f. */
-void v2f__fmt_float(char *buf, size_t size, float f);
-
-/* The image files (*.png, *.jpg, *.jpeg, any case) of a folder, sorted by
- * name with strcmp, as malloc'ed full paths; *n may be 0. Free with
- * v2f__free_strings. V2F_E_IO naming the folder on failure. */
-v2f_status v2f__list_images(const char *dir, char ***out, size_t *n);
-void v2f__free_strings(char **s, size_t n);
 
 /* ---- lock.c ---- */
 
@@ -130,6 +101,12 @@ v2f_status v2f__ds_recipe_text(const v2f__ds_recipe *r, uint64_t num_ids,
  * text and refuse a difference naming the first changed key. */
 v2f_status v2f__ds_recipe_sync(const char *out_dir, const char *text,
                                const char *identities_path);
+
+/* The value of the first "key = value" line of a recipe text (lines
+ * starting with '#' are comments) into val, cut to size - 1 bytes; 1 when
+ * found. The one reader of recipe.txt keys (recipe, merge, report). */
+int v2f__ds_recipe_get(const char *text, const char *key, char *val,
+                       size_t size);
 
 /* What verify needs from <out>/recipe.txt (digest checked). */
 typedef struct v2f__ds_layout {

@@ -1,5 +1,5 @@
-/* File-system helpers of the dataset layer: hashing, mkdir -p, whole-file
- * reads, image paths, folder listings. */
+/* File-system and string helpers shared by the library's rooms and the
+ * CLI: hashing, mkdir -p, whole-file reads, formatting, folder listings. */
 #define _POSIX_C_SOURCE 200809L
 #include <dirent.h>
 #include <errno.h>
@@ -10,7 +10,8 @@
 #include <strings.h>
 #include <sys/stat.h>
 
-#include "dataset.h"
+#include "error.h"
+#include "util/fsutil.h"
 
 uint64_t v2f__fnv1a(uint64_t h, const void *p, size_t n)
 {
@@ -141,23 +142,6 @@ char *v2f__strfmt(const char *fmt, ...)
     vsnprintf(s, (size_t)n + 1, fmt, ap);
     va_end(ap);
     return s;
-}
-
-void v2f__ds_image_path(char *buf, size_t size, const char *out,
-                        uint64_t identity, uint32_t image, const char *ext,
-                        const char **rel)
-{
-    size_t ol = strlen(out);
-    snprintf(buf, size, "%s/%06llu/%03u.%s", out,
-             (unsigned long long)identity, (unsigned)image, ext);
-    if (rel)
-        *rel = buf + ol + 1;
-}
-
-int v2f__ds_is_temp_name(const char *name)
-{
-    return name[0] == '.' && strstr(name, ".tmp") != NULL
-           && strcmp(name, ".") != 0 && strcmp(name, "..") != 0;
 }
 
 void v2f__fmt_float(char *buf, size_t size, float f)
