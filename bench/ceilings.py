@@ -25,8 +25,8 @@ import time
 import torch
 import torch.nn as nn
 
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "bindings", "python"))
-from vec2face.reference import CONFIGS, Generator  # noqa: E402
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "vec2face_torch", "src"))
+from vec2face_torch.reference import CONFIGS, Generator  # noqa: E402
 
 
 def timeit(f, reps):

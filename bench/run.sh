@@ -37,8 +37,8 @@ py=$(tools/python-with-torch.sh)
 # (bfloat16 needs the float32 GroupNorm of the current definitions).
 models=models/bench-$size
 if [ ! -f "$models/generator.pt" ] || \
-   [ -n "$(find bindings/python/vec2face/reference -newer "$models/generator.pt" -name '*.py')" ]; then
-  PYTHONPATH=bindings/python "$py" -m vec2face.export --random --size "$size" --seed 0 \
+   [ -n "$(find vec2face_torch/src/vec2face_torch/reference -newer "$models/generator.pt" -name '*.py')" ]; then
+  PYTHONPATH=vec2face_torch/src "$py" -m vec2face_torch.export --random --size "$size" --seed 0 \
     --parts generator --out "$models" >/dev/null
 fi
 cmake --build "$build" --target v2f_bench_generate v2f_bench_dataset >/dev/null

@@ -20,7 +20,7 @@ if [ ! -f "$models/generator.pt" ]; then
   echo "*** they only show that the pipeline runs. See README, 'Getting the official models'."
   if [ ! -f "$models/generator.pt" ]; then
     py=$(tools/python-with-torch.sh)
-    PYTHONPATH=bindings/python "$py" -m vec2face.export --random --size base --seed 0 \
+    PYTHONPATH=vec2face_torch/src "$py" -m vec2face_torch.export --random --size base --seed 0 \
       --parts generator --out "$models"
   fi
 fi

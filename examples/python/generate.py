@@ -25,7 +25,7 @@ except ImportError:  # running from a checkout without installing
 def main(argv: Optional[List[str]] = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("model_dir", help="directory made by python3 -m vec2face.export "
+    ap.add_argument("model_dir", help="directory made by python3 -m vec2face_torch.export "
                                       "(needs generator.pt)")
     ap.add_argument("vectors", help="float32 [n,512] .npy of identity vectors")
     ap.add_argument("out_dir", help="directory for <row>_<k>.png (created if missing)")

@@ -23,7 +23,7 @@ import tempfile
 import numpy as np
 import torch
 
-from vec2face.reference import CONFIGS, Generator, HeadPose, IResNet, PoseCondModel, landmark_input
+from vec2face_torch.reference import CONFIGS, Generator, HeadPose, IResNet, PoseCondModel, landmark_input
 
 DUMP = os.environ["V2F_ATTROP_DUMP"]
 EST = os.environ["V2F_EST_DUMP"]

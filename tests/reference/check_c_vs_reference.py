@@ -20,8 +20,8 @@ import tempfile
 import numpy as np
 import torch
 
-from vec2face import export
-from vec2face.reference import CONFIGS, Generator, PoseCondModel, landmark_input
+from vec2face_torch import export
+from vec2face_torch.reference import CONFIGS, Generator, PoseCondModel, landmark_input
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from yaw_landmarks import yaw_landmark_images  # noqa: E402

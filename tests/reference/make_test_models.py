@@ -19,9 +19,9 @@ import sys
 
 import torch
 
-from vec2face import export
-from vec2face.random_init import randomize
-from vec2face.reference import CONFIGS, Generator, IResNet, IResNetConfig
+from vec2face_torch import export
+from vec2face_torch.random_init import randomize
+from vec2face_torch.reference import CONFIGS, Generator, IResNet, IResNetConfig
 
 
 def main(out: str) -> None:

@@ -11,7 +11,7 @@ import pytest
 
 PKG = Path(__file__).resolve().parent.parent
 REPO = PKG.parent.parent
-# the binding's modules (the torch converter modules are another matter)
+# every module of the binding (the torch converter is the vec2face_torch package)
 MODULES = ["vec2face", "vec2face._lib", "vec2face._buffers", "vec2face._ctypes_api",
            "vec2face._handle", "vec2face.attrop", "vec2face.core", "vec2face.dataset",
            "vec2face.errors", "vec2face.files", "vec2face.identities", "vec2face.model",

@@ -1,7 +1,7 @@
-"""libvec2face Python package.
+"""libvec2face Python package: the ctypes binding (stdlib only, numpy optional).
 
-The converter modules (``vec2face.reference``, ``vec2face.export``) need
-PyTorch; nothing else in this package imports it.
+The model converter and the reference networks, which need PyTorch, are the
+separate package ``vec2face_torch`` (python3 -m vec2face_torch.export).
 """
 
 __version__ = "0.3.0"

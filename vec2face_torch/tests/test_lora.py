@@ -10,7 +10,7 @@ import pytest
 import torch
 
 from _v2f_helpers import NUM_DROPPED_POSE, max_abs_diff, random_valid_masks, random_vectors
-from vec2face.reference import CONFIGS, LoRALinear
+from vec2face_torch.reference import CONFIGS, LoRALinear
 
 
 @pytest.fixture(scope="module")

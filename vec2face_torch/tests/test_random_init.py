@@ -1,13 +1,13 @@
-"""Random weights (vec2face.random_init / export --random): reproducible,
+"""Random weights (vec2face_torch.random_init / export --random): reproducible,
 finite, non-trivial; estimators give sane outputs."""
 
 import os
 import pytest
 import torch
 
-from vec2face import export as vexport
-from vec2face.random_init import randomize
-from vec2face.reference import CONFIGS, Generator, IResNet, LoRALinear, PoseCondModel
+from vec2face_torch import export as vexport
+from vec2face_torch.random_init import randomize
+from vec2face_torch.reference import CONFIGS, Generator, IResNet, LoRALinear, PoseCondModel
 
 FILES = ["generator.pt", "pose_generator.pt", "pose_cond.pt", "arcface.pt", "magface.pt",
          "headpose.pt"]

@@ -1,8 +1,8 @@
 """Eager reference modules vs the TorchScript files the exporter writes.
 
 For sizes tiny and base, each of the six networks is randomised with
-vec2face.random_init.randomize, passed through the export path (builder ->
-vec2face.export.save_scripted -> torch.jit.load) and evaluated on random
+vec2face_torch.random_init.randomize, passed through the export path (builder ->
+vec2face_torch.export.save_scripted -> torch.jit.load) and evaluated on random
 inputs (random valid masks for the generators). Max abs difference <= 1e-5
 in float32. The pose generator's eager module keeps its LoRA un-merged; the
 exported one is merged, so that comparison also covers the merge.
@@ -17,8 +17,8 @@ import torch
 from _v2f_helpers import (IGNORED_KEYS, official_generator_sd, NUM_DROPPED_PLAIN, NUM_DROPPED_POSE, PLAIN_MASK, POSE_MASK,
                           RELEASE_LORA_ALPHA, RELEASE_LORA_R, max_abs_diff,
                           random_valid_masks, random_vectors)
-from vec2face import export as vexport
-from vec2face.reference import CONFIGS, HeadPose, IResNet, LoRALinear, PoseCondModel
+from vec2face_torch import export as vexport
+from vec2face_torch.reference import CONFIGS, HeadPose, IResNet, LoRALinear, PoseCondModel
 
 TOL = 1e-5
 KINDS = ["generator", "pose_generator", "pose_cond", "arcface", "magface", "headpose"]
@@ -213,7 +213,7 @@ def test_metadata(size, kind, request):
 def test_export_random_tiny_files(tiny_random_exports):
     """export_random's six files: right metadata; scripted forward == eager forward
     of our definitions loaded with the file's own weights."""
-    from vec2face.reference import Generator
+    from vec2face_torch.reference import Generator
     import dataclasses
     d = tiny_random_exports["fn7"]
     cfgs = CONFIGS["tiny"]

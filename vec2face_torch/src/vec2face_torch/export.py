@@ -1,7 +1,7 @@
 """Export Vec2Face+ networks as TorchScript files for libvec2face.
 
-  python3 -m vec2face.export --official DIR --out MODELDIR [--trust-checkpoint]
-  python3 -m vec2face.export --random --size tiny|base --seed N --out MODELDIR
+  python3 -m vec2face_torch.export --official DIR --out MODELDIR [--trust-checkpoint]
+  python3 -m vec2face_torch.export --random --size tiny|base --seed N --out MODELDIR
 
 The model directory gets any of generator.pt, pose_generator.pt,
 pose_cond.pt, arcface.pt, magface.pt, headpose.pt. Each is a plain scripted
@@ -206,7 +206,7 @@ def export_official(root: str, out: str, trust: bool, lora_alpha: float,
 
 def main(argv: Optional[List[str]] = None) -> int:
     p = argparse.ArgumentParser(
-        prog="python3 -m vec2face.export",
+        prog="python3 -m vec2face_torch.export",
         description="Write a libvec2face model directory (TorchScript files) from the official "
                     "Vec2Face+ checkpoints, or random-weight models of the same architecture.",
         epilog="Official layout under DIR: " + ", ".join(OFFICIAL_FILES.values())
@@ -241,7 +241,7 @@ def main(argv: Optional[List[str]] = None) -> int:
             written = export_official(args.official, args.out, args.trust_checkpoint,
                                       args.lora_alpha)
     except (CheckpointError, OSError) as e:
-        print(f"vec2face.export: error: {e}", file=sys.stderr)
+        print(f"vec2face_torch.export: error: {e}", file=sys.stderr)
         return 1
     print(f"wrote {', '.join(written)} to {args.out}"
           + (" (RANDOM weights: images will not be faces)" if args.random else ""))

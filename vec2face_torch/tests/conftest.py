@@ -1,7 +1,7 @@
-"""Shared setup for the converter tests (vec2face Python package).
+"""Shared setup for the converter tests (vec2face_torch package).
 
-Runs with plain ``pytest`` from the repository root: bindings/python is put on
-sys.path here. Without PyTorch the whole directory is skipped.
+Runs with plain ``pytest`` from the repository root: vec2face_torch/src is put
+on sys.path here. Without PyTorch the whole directory is skipped.
 
 Base-size models are expensive on CPU (one base generator forward is several
 seconds on 2 cores), so each is built once per session here and shared.
@@ -14,9 +14,9 @@ import pytest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
-BINDINGS = os.path.join(REPO, "bindings", "python")
-if BINDINGS not in sys.path:
-    sys.path.insert(0, BINDINGS)
+SRC = os.path.join(REPO, "vec2face_torch", "src")
+if SRC not in sys.path:
+    sys.path.insert(0, SRC)
 
 try:
     import torch  # noqa: F401
@@ -29,7 +29,7 @@ except Exception as e:  # pragma: no cover - depends on the machine
 class _TorchMissingItem(pytest.Item):
     def runtest(self):
         pytest.skip("PyTorch is not importable (" + TORCH_ERROR + "); the vec2face "
-                    "converter tests (tests/python) need torch")
+                    "converter tests (vec2face_torch/tests) need torch")
 
     def reportinfo(self):
         return self.path, 0, self.name
@@ -50,7 +50,7 @@ def pytest_pycollect_makemodule(module_path, parent):
 
 def pytest_report_header(config):
     if not HAVE_TORCH:
-        return "tests/python: all skipped, PyTorch is not importable: " + TORCH_ERROR
+        return "vec2face_torch/tests: all skipped, PyTorch is not importable: " + TORCH_ERROR
     return None
 
 
@@ -59,9 +59,9 @@ if HAVE_TORCH:
 
     @pytest.fixture(scope="session")
     def tiny_models():
-        """Eager tiny-size networks (vec2face.random_init.randomize), once per session."""
-        import vec2face.random_init as ri
-        from vec2face.reference import CONFIGS, Generator, HeadPose, IResNet, PoseCondModel
+        """Eager tiny-size networks (vec2face_torch.random_init.randomize), once per session."""
+        import vec2face_torch.random_init as ri
+        from vec2face_torch.reference import CONFIGS, Generator, HeadPose, IResNet, PoseCondModel
         tiny = CONFIGS["tiny"]
         return {
             "generator": ri.randomize(Generator(tiny["generator"]), 10),
@@ -76,15 +76,15 @@ if HAVE_TORCH:
     def base_models():
         """Eager base-size networks, randomised once per session.
 
-        All go through vec2face.random_init.randomize. For the two generators
+        All go through vec2face_torch.random_init.randomize. For the two generators
         its final output calibration (four base-size forwards, 10-15 s on 2
         cores; it only rescales conv_out so that the output spans about
         [-1,1]) is skipped: comparing two implementations does not need it.
         ArcFace and MagFace have the same architecture and export path; at
         base size one randomised iresnet100 (BatchNorm calibrated) serves both.
         """
-        import vec2face.random_init as ri
-        from vec2face.reference import CONFIGS, Generator, HeadPose, IResNet, PoseCondModel
+        import vec2face_torch.random_init as ri
+        from vec2face_torch.reference import CONFIGS, Generator, HeadPose, IResNet, PoseCondModel
         base = CONFIGS["base"]
         models = {}
         saved = ri._calibrate_generator_output
@@ -121,15 +121,15 @@ if HAVE_TORCH:
         """Model directories from `export --random --size tiny`: seed 7 through the
         CLI (subprocess) and through export_random. {"cli7"|"fn7": directory}."""
         import subprocess
-        from vec2face.export import export_random
+        from vec2face_torch.export import export_random
         root = tmp_path_factory.mktemp("random_exports")
         env = dict(os.environ)
-        env["PYTHONPATH"] = BINDINGS + os.pathsep + env.get("PYTHONPATH", "")
+        env["PYTHONPATH"] = SRC + os.pathsep + env.get("PYTHONPATH", "")
         # Same intra-op thread count as this process: the random weights
         # depend on it (see test_random_init.test_same_seed_independent_of_thread_count).
         env["OMP_NUM_THREADS"] = str(torch.get_num_threads())
         cli = root / "cli7"
-        r = subprocess.run([sys.executable, "-m", "vec2face.export", "--random", "--size",
+        r = subprocess.run([sys.executable, "-m", "vec2face_torch.export", "--random", "--size",
                             "tiny", "--seed", "7", "--out", str(cli)], capture_output=True,
                            text=True, env=env, timeout=300)
         assert r.returncode == 0, r.stderr

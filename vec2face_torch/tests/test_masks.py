@@ -10,7 +10,7 @@ import pytest
 import torch
 
 from _v2f_helpers import NUM_DROPPED_PLAIN, random_valid_masks, random_vectors
-from vec2face.reference import CONFIGS, Generator
+from vec2face_torch.reference import CONFIGS, Generator
 
 
 @pytest.fixture(scope="module")

@@ -1,5 +1,5 @@
-"""Strict loading of official-layout checkpoints (vec2face.checkpoints) and the
-whole --official export path (vec2face.export.export_official).
+"""Strict loading of official-layout checkpoints (vec2face_torch.checkpoints) and the
+whole --official export path (vec2face_torch.export.export_official).
 
 Fake official files are written from our own definitions in the official
 layout, with the keys the official state dicts carry but inference ignores.
@@ -22,15 +22,14 @@ import torch
 
 from _v2f_helpers import (IGNORED_KEYS, NUM_DROPPED_PLAIN, NUM_DROPPED_POSE, max_abs_diff,
                           official_generator_sd, random_valid_masks, random_vectors)
-from vec2face import export as vexport
-from vec2face.checkpoints import (GENERATOR_IGNORED, CheckpointError, load_checkpoint,
+from vec2face_torch import export as vexport
+from vec2face_torch.checkpoints import (GENERATOR_IGNORED, CheckpointError, load_checkpoint,
                                   strict_load)
-from vec2face.random_init import randomize
-from vec2face.reference import CONFIGS, Generator, HeadPose, IResNet, PoseCondModel
+from vec2face_torch.random_init import randomize
+from vec2face_torch.reference import CONFIGS, Generator, HeadPose, IResNet, PoseCondModel
 
 TOL = 1e-5
-BINDINGS = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(
-    os.path.abspath(__file__)))), "bindings", "python")
+SRC = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "src")
 
 
 @pytest.fixture(scope="module")
@@ -196,7 +195,7 @@ def test_export_official_all_files_tiny_config(tiny, tmp_path, monkeypatch):
         with torch.no_grad():
             assert max_abs_diff(m(inp), tiny[kind](inp)) <= TOL, kind
     # Source digests are the files' SHA-256.
-    from vec2face.checkpoints import sha256_file
+    from vec2face_torch.checkpoints import sha256_file
     m = torch.jit.load(os.path.join(out, "arcface.pt"))
     assert m.v2f_source_sha256 == sha256_file(
         os.path.join(root, "weights", "arcface-r100-glint360k.pth"))
@@ -261,8 +260,8 @@ def test_cli_official_empty_dir(tmp_path):
     empty.mkdir()
     out = tmp_path / "out"
     env = dict(os.environ)
-    env["PYTHONPATH"] = BINDINGS + os.pathsep + env.get("PYTHONPATH", "")
-    r = subprocess.run([sys.executable, "-m", "vec2face.export", "--official", str(empty),
+    env["PYTHONPATH"] = SRC + os.pathsep + env.get("PYTHONPATH", "")
+    r = subprocess.run([sys.executable, "-m", "vec2face_torch.export", "--official", str(empty),
                         "--out", str(out)], capture_output=True, text=True, env=env,
                        timeout=120)
     assert r.returncode != 0

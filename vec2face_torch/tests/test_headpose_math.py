@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 import torch
 
-from vec2face.reference import CONFIGS, HeadPose, euler_from_rotation, rotation_from_6d
+from vec2face_torch.reference import CONFIGS, HeadPose, euler_from_rotation, rotation_from_6d
 
 
 def np_normalise(v):

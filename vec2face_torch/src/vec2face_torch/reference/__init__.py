@@ -1,8 +1,8 @@
 """Our eager PyTorch definitions of the six Vec2Face+ networks.
 
 Parameter names and shapes follow the official code so that the official
-checkpoints load with a strict key check (see ``vec2face.checkpoints``).
-Every module here is TorchScript-compatible; ``vec2face.export`` scripts
+checkpoints load with a strict key check (see ``vec2face_torch.checkpoints``).
+Every module here is TorchScript-compatible; ``vec2face_torch.export`` scripts
 and saves them.
 """
 

@@ -315,9 +315,9 @@ def test_pose_path_at_yaw_matches_official(tiny_models, pose_gen):
     budget away, so this case does test the rounding."""
     import os
     import sys
-    sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "reference"))
+    sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "tests", "reference"))
     from yaw_landmarks import yaw_landmark_images
-    from vec2face.reference import landmark_input
+    from vec2face_torch.reference import landmark_input
     lm = torch.from_numpy(yaw_landmark_images([40, -35]))
     pc = tiny_models["pose_cond"]
     g = torch.Generator().manual_seed(40)
