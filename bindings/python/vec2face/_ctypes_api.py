@@ -12,6 +12,7 @@ This module imports only the standard library.
 from __future__ import annotations
 
 import ctypes
+import enum
 from ctypes import (CFUNCTYPE, POINTER, Structure, c_char, c_char_p, c_double, c_float, c_int,
                     c_int32, c_size_t, c_uint32, c_uint64, c_void_p)
 from typing import Any, Dict, List, Tuple, Type, TypeVar
@@ -38,13 +39,26 @@ CONSTANTS: Dict[str, int] = {name: value for name, value in globals().items()
              if name.startswith("V2F_") and isinstance(value, int)}
 
 # ---------------------------------------------------------------- enums (C values)
+class Status(enum.IntEnum):
+    """v2f_status without its V2F_ prefix: the binding's one status table
+    (vec2face.Status, ENUMS["v2f_status"], errors.STATUS_NAMES and the
+    exception classes' codes all come from it)."""
+    OK = 0
+    E_INVALID_ARG = 1
+    E_IO = 2
+    E_FORMAT = 3
+    E_UNSUPPORTED = 4
+    E_MODEL = 5
+    E_BACKEND = 6
+    E_NO_MEMORY = 7
+    E_CANCELLED = 8
+    E_OVERFLOW = 9
+    E_INTERNAL = 10
+    E_BUSY = 11  # @since 0.3
+
+
 ENUMS: Dict[str, Dict[str, int]] = {
-    "v2f_status": {
-        "V2F_OK": 0, "V2F_E_INVALID_ARG": 1, "V2F_E_IO": 2, "V2F_E_FORMAT": 3,
-        "V2F_E_UNSUPPORTED": 4, "V2F_E_MODEL": 5, "V2F_E_BACKEND": 6, "V2F_E_NO_MEMORY": 7,
-        "V2F_E_CANCELLED": 8, "V2F_E_OVERFLOW": 9, "V2F_E_INTERNAL": 10,
-        "V2F_E_BUSY": 11,  # @since 0.3
-    },
+    "v2f_status": {"V2F_" + s.name: int(s) for s in Status},
     "v2f_log_level": {"V2F_LOG_ERROR": 0, "V2F_LOG_WARN": 1, "V2F_LOG_INFO": 2, "V2F_LOG_DEBUG": 3},
     "v2f_part": {
         "V2F_PART_GENERATOR": 0, "V2F_PART_POSE_GENERATOR": 1, "V2F_PART_POSE_COND": 2,

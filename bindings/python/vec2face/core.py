@@ -11,6 +11,7 @@ from typing import Any, Callable, Iterator, Optional, Union
 
 from . import _ctypes_api as _api
 from . import _lib
+from ._ctypes_api import Status as Status  # re-exported: vec2face.Status
 from .errors import CancelledError
 
 COND_DIM = _api.V2F_COND_DIM
@@ -25,21 +26,6 @@ ProgressFn = Callable[[int, int], object]
 
 ABI_VERSION = _api.ABI_VERSION
 HEADER_VERSION = (_api.V2F_VERSION_MAJOR, _api.V2F_VERSION_MINOR, _api.V2F_VERSION_PATCH)
-
-
-class Status(enum.IntEnum):
-    OK = 0
-    E_INVALID_ARG = 1
-    E_IO = 2
-    E_FORMAT = 3
-    E_UNSUPPORTED = 4
-    E_MODEL = 5
-    E_BACKEND = 6
-    E_NO_MEMORY = 7
-    E_CANCELLED = 8
-    E_OVERFLOW = 9
-    E_INTERNAL = 10
-    E_BUSY = 11  # @since 0.3
 
 
 class LogLevel(enum.IntEnum):

@@ -17,6 +17,8 @@ from __future__ import annotations
 
 from typing import Dict, Optional, Type
 
+from ._ctypes_api import Status
+
 __all__ = [
     "Vec2FaceError", "InvalidArgumentError", "FileIOError", "FormatError",
     "UnsupportedError", "ModelError", "BackendError", "NoMemoryError", "CancelledError",
@@ -24,11 +26,7 @@ __all__ = [
     "STATUS_NAMES", "error_for",
 ]
 
-STATUS_NAMES: Dict[int, str] = {
-    0: "V2F_OK", 1: "V2F_E_INVALID_ARG", 2: "V2F_E_IO", 3: "V2F_E_FORMAT",
-    4: "V2F_E_UNSUPPORTED", 5: "V2F_E_MODEL", 6: "V2F_E_BACKEND", 7: "V2F_E_NO_MEMORY",
-    8: "V2F_E_CANCELLED", 9: "V2F_E_OVERFLOW", 10: "V2F_E_INTERNAL", 11: "V2F_E_BUSY",
-}
+STATUS_NAMES: Dict[int, str] = {int(s): "V2F_" + s.name for s in Status}
 
 
 class Vec2FaceError(Exception):
@@ -44,7 +42,7 @@ class Vec2FaceError(Exception):
                  status_name: Optional[str] = None) -> None:
         if status is None:
             status = type(self).status
-        self.status = status
+        self.status = int(status)  # a plain int, also for the class's Status member
         self.status_name = status_name or STATUS_NAMES.get(status, f"V2F_STATUS_{status}")
         self.message = message
         super().__init__(message)
@@ -56,14 +54,14 @@ class Vec2FaceError(Exception):
 class InvalidArgumentError(Vec2FaceError, ValueError):
     """V2F_E_INVALID_ARG: NULL pointer, bad size, bad option, NaN input. Also
     raised by the binding for buffers of the wrong size or shape."""
-    status = 1
+    status = Status.E_INVALID_ARG
 
 
 class FileIOError(Vec2FaceError, OSError):
     """V2F_E_IO: file missing, unreadable, unwritable. Also an OSError
     (``errno`` and ``filename`` are None: the library reports the path and
     the reason in the message)."""
-    status = 2
+    status = Status.E_IO
 
     def __init__(self, message: str, status: Optional[int] = None,
                  status_name: Optional[str] = None) -> None:
@@ -73,48 +71,48 @@ class FileIOError(Vec2FaceError, OSError):
 
 class FormatError(Vec2FaceError):
     """V2F_E_FORMAT: file content malformed or of another type."""
-    status = 3
+    status = Status.E_FORMAT
 
 
 class UnsupportedError(Vec2FaceError):
     """V2F_E_UNSUPPORTED: missing model part, device, precision."""
-    status = 4
+    status = Status.E_UNSUPPORTED
 
 
 class ModelError(Vec2FaceError):
     """V2F_E_MODEL: model file broken or of the wrong kind."""
-    status = 5
+    status = Status.E_MODEL
 
 
 class BackendError(Vec2FaceError):
     """V2F_E_BACKEND: libtorch failed at run time."""
-    status = 6
+    status = Status.E_BACKEND
 
 
 class NoMemoryError(Vec2FaceError, MemoryError):
     """V2F_E_NO_MEMORY."""
-    status = 7
+    status = Status.E_NO_MEMORY
 
 
 class CancelledError(Vec2FaceError):
     """V2F_E_CANCELLED: a progress callback asked to stop."""
-    status = 8
+    status = Status.E_CANCELLED
 
 
 class SizeOverflowError(Vec2FaceError, OverflowError):
     """V2F_E_OVERFLOW: a size computation would overflow."""
-    status = 9
+    status = Status.E_OVERFLOW
 
 
 class InternalError(Vec2FaceError):
     """V2F_E_INTERNAL."""
-    status = 10
+    status = Status.E_INTERNAL
 
 
 class BusyError(Vec2FaceError):
     """V2F_E_BUSY (@since 0.3): the dataset shard is being made by another
     process or job (its lock is held); run again later, or wait_lock=True."""
-    status = 11
+    status = Status.E_BUSY
 
 
 _BY_STATUS: Dict[int, Type[Vec2FaceError]] = {cls.status: cls for cls in (
