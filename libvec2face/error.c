@@ -3,6 +3,7 @@
 #include "error.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -49,26 +50,44 @@ static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
 static v2f_log_fn log_fn;
 static void *log_user;
 static int32_t log_max = V2F_LOG_WARN;
+/* Read without the lock so that a failure with no callback installed costs
+ * no lock; written under it. */
+static _Atomic int log_on;
+/* Set while this thread runs the log callback: a v2f_* call made from the
+ * callback that fails (or logs) would otherwise take log_lock again and
+ * deadlock on the non-recursive mutex. */
+static _Thread_local int in_log_callback;
 
 void v2f_set_log_callback(v2f_log_fn fn, int32_t max_level, void *user)
 {
+    if (in_log_callback)   /* from inside the callback: ignored (see common.h) */
+        return;
     pthread_mutex_lock(&log_lock);
     log_fn = fn;
     log_user = user;
     log_max = max_level;
+    atomic_store(&log_on, fn != NULL);
     pthread_mutex_unlock(&log_lock);
 }
 
 void v2f__log(int32_t level, const char *fmt, ...)
 {
-    char buf[1024];
+    char buf[1024], saved[sizeof tls_message];
     va_list ap;
+    if (!atomic_load_explicit(&log_on, memory_order_relaxed) || in_log_callback)
+        return;
     pthread_mutex_lock(&log_lock);
     if (log_fn && level <= log_max) {
         va_start(ap, fmt);
         vsnprintf(buf, sizeof buf, fmt, ap);
         va_end(ap);
+        /* A failing call inside the callback must not replace the message
+         * of the failure being logged. */
+        memcpy(saved, tls_message, sizeof saved);
+        in_log_callback = 1;
         log_fn(level, buf, log_user);
+        in_log_callback = 0;
+        memcpy(tls_message, saved, sizeof saved);
     }
     pthread_mutex_unlock(&log_lock);
 }

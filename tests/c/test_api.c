@@ -7,6 +7,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "vec2face/vec2face.h"
 
@@ -36,7 +37,9 @@ static void *other_thread(void *arg)
     /* A fresh thread has no message; its failures do not leak to others. */
     *(int *)arg = strcmp(v2f_last_error(), "") == 0;
     v2f_model *m;
-    v2f_model_load(NULL, NULL, &m);
+    /* Fails on purpose: the message must stay in this thread. */
+    if (v2f_model_load(NULL, NULL, &m) == V2F_OK)
+        *(int *)arg = 0;
     return NULL;
 }
 
@@ -158,12 +161,49 @@ static void log_callback(void **state)
     v2f_model *m;
     log_calls = 0;
     v2f_set_log_callback(count_log, V2F_LOG_DEBUG, &log_calls);
-    v2f_model_load("/nonexistent", NULL, &m);
+    assert_int_equal(v2f_model_load("/nonexistent", NULL, &m), V2F_E_IO);
     assert_true(log_calls > 0);
     v2f_set_log_callback(NULL, V2F_LOG_ERROR, NULL);
     int before = log_calls;
-    v2f_model_load("/nonexistent", NULL, &m);
+    assert_int_equal(v2f_model_load("/nonexistent", NULL, &m), V2F_E_IO);
     assert_int_equal(log_calls, before);
+}
+
+/* A log callback that calls the library: a failing call (which logs) and
+ * v2f_set_log_callback from inside the callback once deadlocked on the log
+ * lock. An alarm turns a deadlock into a failure instead of a hang. */
+static int reentry_calls;
+static void reentrant_log(int32_t level, const char *msg, void *user)
+{
+    v2f_array *a = NULL;
+    (void)level;
+    (void)msg;
+    reentry_calls++;
+    assert_int_equal(v2f_npy_read("/nonexistent/inside-callback.npy", &a), V2F_E_IO);
+    v2f_set_log_callback(NULL, V2F_LOG_ERROR, NULL);   /* ignored here */
+    *(int *)user = 1;
+}
+
+static void log_callback_may_call_the_library(void **state)
+{
+    v2f_model *m;
+    int seen = 0;
+    reentry_calls = 0;
+    alarm(20);
+    v2f_set_log_callback(reentrant_log, V2F_LOG_DEBUG, &seen);
+    assert_int_equal(v2f_model_load("/nonexistent", NULL, &m), V2F_E_IO);
+    assert_int_equal(seen, 1);
+    /* The nested failure's own message was not delivered (no re-entry) and
+     * did not replace the outer call's message. */
+    assert_non_null(strstr(v2f_last_error(), "/nonexistent"));
+    assert_null(strstr(v2f_last_error(), "inside-callback"));
+    int calls = reentry_calls;
+    assert_true(calls > 0);
+    /* The set call inside the callback was ignored: still installed. */
+    assert_int_equal(v2f_model_load("/nonexistent", NULL, &m), V2F_E_IO);
+    assert_true(reentry_calls > calls);
+    v2f_set_log_callback(NULL, V2F_LOG_ERROR, NULL);
+    alarm(0);
 }
 
 static void free_null_is_noop(void **state)
@@ -184,6 +224,7 @@ int main(void)
         cmocka_unit_test(render_landmarks_errors),
         cmocka_unit_test(raw_to_rgb_formula),
         cmocka_unit_test(log_callback),
+        cmocka_unit_test(log_callback_may_call_the_library),
         cmocka_unit_test(free_null_is_noop),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
