@@ -159,7 +159,10 @@ int main(int argc, char **argv)
     double bytes = png_bytes(out, &pngs);
     v2f_model_info info;
     info.struct_size = sizeof info;
-    v2f_model_info_get(m, &info);
+    if (v2f_model_info_get(m, &info) != V2F_OK) {
+        fprintf(stderr, "v2f_model_info_get: %s\n", v2f_last_error());
+        return 1;
+    }
     printf("c mode=dataset precision=%s batch=%ld batches=%d images_per_s=%.3f "
            "median_batch_s=%.3f steady_images_per_s_with_last_write=%.3f load_s=%.2f "
            "peak_rss_mib=%.0f mib_per_image=%.1f threads=%d png_kib_per_image=%.1f "

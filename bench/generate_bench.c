@@ -177,7 +177,10 @@ int main(int argc, char **argv)
     if (!m) return 1;
     v2f_model_info info;
     info.struct_size = sizeof info;
-    v2f_model_info_get(m, &info);
+    if (v2f_model_info_get(m, &info) != V2F_OK) {
+        fprintf(stderr, "v2f_model_info_get: %s\n", v2f_last_error());
+        return 1;
+    }
     if (batch == 0) batch = info.default_batch_size;
     size_t n = (size_t)batch;
     float *vec = malloc(n * V2F_VECTOR_DIM * sizeof(float));

@@ -10,9 +10,12 @@ for h in "$inc"/vec2face/*.h; do
     b=$(basename "$h")
     printf '#include <vec2face/%s>\nint main(void) { return v2f_abi_version() * 0; }\n' "$b" > "$tmp/t.c"
     cp "$tmp/t.c" "$tmp/t.cpp"
-    "$cc" -std=c99 -Wall -Wextra -pedantic -Werror -I"$inc" -fsyntax-only "$tmp/t.c" || { echo "$b: C99 failed"; exit 1; }
-    "$cxx" -std=c++17 -Wall -Wextra -pedantic -Werror -I"$inc" -fsyntax-only "$tmp/t.cpp" || { echo "$b: C++17 failed"; exit 1; }
+    # Both halves of the API: the stable one and, opted in, the experimental one.
+    for exp in "" -DV2F_EXPERIMENTAL; do
+        "$cc" -std=c99 -Wall -Wextra -pedantic -Werror $exp -I"$inc" -fsyntax-only "$tmp/t.c" || { echo "$b $exp: C99 failed"; exit 1; }
+        "$cxx" -std=c++17 -Wall -Wextra -pedantic -Werror $exp -I"$inc" -fsyntax-only "$tmp/t.cpp" || { echo "$b $exp: C++17 failed"; exit 1; }
+    done
     n=$((n + 1))
 done
 test "$n" -ge 9 || { echo "expected the umbrella and 8 module headers in $inc/vec2face, found $n"; exit 1; }
-echo "$n headers compile alone as C99 and C++17"
+echo "$n headers compile alone as C99 and C++17, with and without V2F_EXPERIMENTAL"

@@ -28,6 +28,7 @@ package vec2face
 
 /*
 #cgo pkg-config: vec2face
+#cgo CFLAGS: -DV2F_EXPERIMENTAL
 #include <stdlib.h>
 #include <vec2face/vec2face.h>
 #include "shim.h"

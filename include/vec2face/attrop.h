@@ -1,6 +1,7 @@
 /*
  * vec2face/attrop.h - AttrOP: identity vectors optimised through the
  * generator and the estimators toward quality and pose targets.
+ * Conventions (errors, struct_size, threads): common.h.
  */
 #ifndef VEC2FACE_ATTROP_H
 #define VEC2FACE_ATTROP_H
@@ -11,15 +12,13 @@
 extern "C" {
 #endif
 
-/* ------------------------------------------------------------------ */
-/* AttrOP: attribute optimisation of identity vectors                   */
-/* ------------------------------------------------------------------ */
-
 /** An AttrOP run: a copy of n identity vectors optimised with Adam through
  *  the generator and the estimators (official `gen_image`). Single-threaded:
- *  use one handle from one thread at a time (the model may be shared). */
+ *  use one handle from one thread at a time (the model may be shared).
+ *  @since 0.1 */
 typedef struct v2f_attrop v2f_attrop;
 
+/** Options for v2f_attrop_new; defaults in parentheses. @since 0.1 */
 typedef struct v2f_attrop_opts {
     uint32_t struct_size;
     float lr;               /* Adam learning rate (0.1) */
@@ -48,9 +47,12 @@ typedef struct v2f_attrop_opts {
     const uint8_t *masked;
 } v2f_attrop_opts;
 
+/** Fill o with defaults (common.h, "Sizes"). @since 0.1 */
 V2F_API void v2f_attrop_opts_init(v2f_attrop_opts *o, size_t size);
 
-/** Losses of the last optimiser step and counts for the call. */
+/** Losses of the last optimiser step and counts for the call (filled;
+ *  struct_size must be the full sizeof, as it carries caller arrays).
+ *  @since 0.1 */
 typedef struct v2f_attrop_losses {
     uint32_t struct_size;
     float identity;         /* batch means, as the official code computes */
@@ -73,40 +75,53 @@ typedef struct v2f_attrop_losses {
  *  @param class_vectors  [n][512] identity centres for the hinged identity
  *                        loss, or NULL (loss against the input vectors)
  *  @return V2F_OK, V2F_E_INVALID_ARG, V2F_E_UNSUPPORTED (a needed part is
- *          absent; the message names the file; since 0.3 also a model
- *          loaded with v2f_runtime_opts.attrop = V2F_ATTROP_DISABLED),
- *          V2F_E_BACKEND,
+ *          absent, naming the file, or a model loaded with
+ *          v2f_runtime_opts.attrop = V2F_ATTROP_DISABLED), V2F_E_BACKEND,
  *          V2F_E_NO_MEMORY (n vectors in one step would need more than the
- *          model's memory_limit: use fewer per handle), ...
+ *          model's memory_limit: use fewer per handle)
  *  @since 0.1 */
+V2F_NODISCARD
 V2F_API v2f_status v2f_attrop_new(const v2f_model *model, const float *vectors,
                                   const float *class_vectors, size_t n,
                                   const v2f_attrop_opts *opts,
                                   v2f_attrop **out);
 
-/** One Adam step on the vectors with fresh masks. losses may be NULL
- *  (else set losses->struct_size). @since 0.1 */
+/** One Adam step on the vectors with fresh masks. losses may be NULL.
+ *  @return V2F_OK, V2F_E_INVALID_ARG, V2F_E_BACKEND, V2F_E_NO_MEMORY
+ *  @since 0.1 */
+V2F_NODISCARD
 V2F_API v2f_status v2f_attrop_step(v2f_attrop *h, v2f_attrop_losses *losses);
 
 /** The official loop: `iterations` counted steps; a step whose losses
  *  exceed the thresholds does not count, at most max_retries times per
- *  call, so up to iterations + max_retries optimiser steps.
+ *  call, so up to iterations + max_retries optimiser steps. Statuses as
+ *  v2f_attrop_step.
  *  @since 0.1 */
+V2F_NODISCARD
 V2F_API v2f_status v2f_attrop_run(v2f_attrop *h, int32_t iterations,
                                   v2f_attrop_losses *losses);
 
-/** The optimised vectors [n][512]. @since 0.1 */
+/** The optimised vectors [n][512]. @return V2F_OK, V2F_E_INVALID_ARG
+ *  @since 0.1 */
+V2F_NODISCARD
 V2F_API v2f_status v2f_attrop_vectors(const v2f_attrop *h, float *out);
 
+#ifdef V2F_EXPERIMENTAL
 /** Gradient of the last step's total loss with respect to the vectors
- *  [n][512] (before Adam's update). @since 0.1 */
+ *  [n][512] (before Adam's update). Experimental: its shape may change
+ *  (per loss term, per vector). @return V2F_OK, V2F_E_INVALID_ARG
+ *  @since 0.1 */
+V2F_NODISCARD
 V2F_API v2f_status v2f_attrop_gradient(const v2f_attrop *h, float *out);
+#endif
 
 /** Final images of the optimised vectors with fresh masks, as the official
  *  code makes them: the loop's generator WITHOUT the pose condition,
  *  clipped to [-1,1], converted to uint8.
  *  @param rgb_out  v2f_image_bytes(n) bytes
+ *  @return V2F_OK, V2F_E_INVALID_ARG, V2F_E_BACKEND, V2F_E_NO_MEMORY
  *  @since 0.1 */
+V2F_NODISCARD
 V2F_API v2f_status v2f_attrop_images(const v2f_attrop *h, uint8_t *rgb_out);
 
 /** Free; NULL is a no-op. @since 0.1 */

@@ -1,6 +1,7 @@
 /*
  * vec2face/dataset.h - datasets as folders: the recipe, jobs that make a
  * shard, verification, and the measured report.
+ * Conventions (errors, struct_size, callbacks, batches): common.h.
  */
 #ifndef VEC2FACE_DATASET_H
 #define VEC2FACE_DATASET_H
@@ -10,10 +11,6 @@
 #ifdef __cplusplus
 extern "C" {
 #endif
-
-/* ------------------------------------------------------------------ */
-/* Datasets                                                             */
-/* ------------------------------------------------------------------ */
 
 /* A dataset is a folder:
  *   <out>/recipe.txt                  canonical recipe text + its digest
@@ -29,17 +26,15 @@ extern "C" {
  * so shard K of N (identities [K*num/N, (K+1)*num/N)) uses exactly the
  * vectors and masks one unsharded run uses, and a restart those an
  * uninterrupted run would have used. Pixels then agree within 1/255 (the
- * library-wide contract: float reductions may round differently for other
- * batch shapes); with one intra-op thread on CPU they have been identical
- * in the tests (tests/dataset/test_dataset.py compares bytes).
+ * batch contract of common.h).
  *
  * Durability: every image is written to a temporary name and renamed;
  * each shard appends its manifest part (header "identity,file,image,
  * source,eps,seed,attempt,status,similarity,quality,yaw"; source is
  * "perturb", "pose" or "attrop"; attempt is the filter attempt of the
  * image (0: first); status is "ok" or "dropped"; the measured columns are
- * empty when not measured; parts of 0.1 have the first six columns only
- * and are still read) and fsyncs it at batch boundaries, after the
+ * empty when not measured; parts with the first six columns only are
+ * still read) and fsyncs it at batch boundaries, after the
  * batch's images are in place. A restart skips an image whose file exists
  * or whose row says dropped (adding the row of a file without one; when
  * the recipe measures or filters, such a file is made again instead, as
@@ -47,14 +42,14 @@ extern "C" {
  * files are removed. Shards write disjoint files
  * and may run at the same time as separate processes.
  *
- * Since 0.3 a shard is made by one job at a time: v2f_dataset_job_run
+ * A shard is made by one job at a time (@since 0.3): v2f_dataset_job_run
  * holds an exclusive flock() on <out>/.shard-<K>-of-<N>.lock while it
  * runs (see there). The lock file stays in the folder (removing it would
  * race with a process about to lock it); vec2face verify and merge ignore
  * it (merge copies only recipe.txt, the identity folders and manifest
  * parts). */
 
-/** Image file format of a dataset. */
+/** Image file format of a dataset. @since 0.1 */
 typedef enum v2f_dataset_format {
     V2F_DATASET_PNG = 0,
     V2F_DATASET_JPEG = 1
@@ -94,12 +89,10 @@ typedef struct v2f_dataset_recipe {
     /** JPEG quality 1..100 (default 95). */
     int32_t jpeg_quality;
     /** Images per batch: per generator call, and how often the
-     *  manifest is fsync'ed and progress is reported. 0 (default since
-     *  0.3; 16 before): the model's default_batch_size (v2f_model_info).
+     *  manifest is fsync'ed and progress is reported. 0 (default): the
+     *  model's default_batch_size (v2f_model_info).
      *  Not part of the recipe's identity: a restart may change it. */
     int32_t batch_size;
-    /* ---- @since 0.2 (all off by default; a recipe that leaves them off
-     * has the recipe.txt, digest and images of 0.1) ---- */
     /** What to measure per image and record in the manifest: a bitwise OR
      *  of v2f_dataset_measure (default 0). Measured on the generated
      *  pixels (before JPEG encoding), in batches: similarity is the cosine
@@ -109,7 +102,7 @@ typedef struct v2f_dataset_recipe {
      *  needs its model part (arcface.pt, magface.pt, headpose.pt): absent
      *  is V2F_E_UNSUPPORTED at v2f_dataset_job_new. Part of the recipe
      *  digest: a manifest either has a value for every image or for none,
-     *  so a restart may not switch it. */
+     *  so a restart may not switch it. @since 0.2 */
     uint32_t measure;
     /** Identity-consistency filter (v2f_dataset_filter, default
      *  V2F_DATASET_FILTER_NONE): an image whose similarity (measured
@@ -117,10 +110,10 @@ typedef struct v2f_dataset_recipe {
      *  with noise and masks keyed (seed, identity, image + (attempt <<
      *  32)) for attempt 1, 2, ... until filter_max_attempts attempts in all
      *  failed, then dropped. A dropped image has no file and a manifest
-     *  row with status "dropped"; verify counts it as done. */
+     *  row with status "dropped"; verify counts it as done. @since 0.2 */
     int32_t filter;
-    float filter_threshold;       /* cosine in [-1, 1] */
-    int32_t filter_max_attempts;  /* 1..100 (default 3; DROP: 1) */
+    float filter_threshold;       /* cosine in [-1, 1]; @since 0.2 */
+    int32_t filter_max_attempts;  /* 1..100 (default 3; DROP: 1); @since 0.2 */
     /** Images per identity from AttrOP (default 0), after the pose
      *  images: image j starts from v2f_perturb of the identity's vector
      *  with the recipe's eps mixture keyed (seed, identity, j), runs
@@ -130,13 +123,11 @@ typedef struct v2f_dataset_recipe {
      *  attrop_yaw_count] with the identity's vector as class centre, and
      *  the final image is v2f_attrop_images (masks keyed (seed, identity,
      *  j)); the loop's own masks are keyed (seed, identity, step) by the
-     *  AttrOP API. Another shard split agrees like the other images (the
-     *  shim runs AttrOP graphs without the JIT executor's run-time
-     *  re-planning, which had changed the rounding after a process's
-     *  first two AttrOP calls). Needs
-     *  generator.pt, arcface.pt, magface.pt when attrop_quality > 0,
+     *  AttrOP API. Another shard split agrees like the other images.
+     *  Needs generator.pt, arcface.pt, magface.pt when attrop_quality > 0,
      *  headpose.pt when yaw targets are given.
-     *  perturb_images + pose_images + attrop_images must be 1..1000. */
+     *  perturb_images + pose_images + attrop_images must be 1..1000.
+     *  @since 0.2 (this field and the five after it) */
     int32_t attrop_images;
     float attrop_quality;         /* MagFace norm target (24); 0 = none */
     int32_t attrop_yaw_count;     /* 0 (default): no pose loss */
@@ -148,17 +139,17 @@ typedef struct v2f_dataset_recipe {
     /** How pose image j picks its template: V2F_DATASET_POSE_CYCLE
      *  (default: (j - perturb_images) % templates) or
      *  V2F_DATASET_POSE_SAMPLE (uniform, drawn from a counter-based stream
-     *  keyed (seed, identity, j); the same for every filter attempt). */
+     *  keyed (seed, identity, j); the same for every filter attempt).
+     *  @since 0.2 */
     int32_t pose_order;
     /** Landmark-image templates: pose_landmark_count paths, each a
      *  112x112 PNG/JPEG landmark map (as v2f_generate_pose takes; e.g. the
      *  official dense landmark images) or a folder whose *.png, *.jpg and
      *  *.jpeg files are taken in name order. They follow the
      *  pose_templates five-point templates in the template list; their
-     *  decoded pixels are hashed into the recipe digest. */
+     *  decoded pixels are hashed into the recipe digest. @since 0.2 */
     int32_t pose_landmark_count;
     const char *const *pose_landmarks;
-    /* ---- @since 0.3 ---- */
     /** PNG zlib level of the images, as v2f_image_write_opts.png_level:
      *  -1 (default) = V2F_PNG_LEVEL_DEFAULT, 0..9; outside -1..9 is
      *  V2F_E_INVALID_ARG at v2f_dataset_job_new. Ignored for JPEG. Not
@@ -206,11 +197,10 @@ typedef enum v2f_dataset_pose_order {
     V2F_DATASET_POSE_SAMPLE = 1
 } v2f_dataset_pose_order;
 
-/** Fill r with defaults; size must be sizeof *r. @since 0.1 */
+/** Fill r with defaults (common.h, "Sizes"). @since 0.1 */
 V2F_API void v2f_dataset_recipe_init(v2f_dataset_recipe *r, size_t size);
 
-/** Counts of a job. The caller sets struct_size; fields past it are not
- *  written. */
+/** Counts of a job (filled). @since 0.1 */
 typedef struct v2f_dataset_stats {
     uint32_t struct_size;
     /** This shard's identities: [identity_first, identity_end). */
@@ -224,7 +214,7 @@ typedef struct v2f_dataset_stats {
     uint64_t images_skipped;      /* already on disk before this run */
     uint64_t rows_added;          /* manifest rows added for files that
                                      were on disk without one */
-    /* @since 0.2, counts of this run: */
+    /* Counts of this run, @since 0.2: */
     uint64_t images_measured;     /* generation attempts measured */
     uint64_t filter_rejected;     /* attempts below filter_threshold */
     uint64_t filter_regenerated;  /* images kept after more than one
@@ -233,7 +223,7 @@ typedef struct v2f_dataset_stats {
 } v2f_dataset_stats;
 
 /** A dataset job: one shard of a recipe. Single-threaded: use it from
- *  one thread at a time (the model may be shared). */
+ *  one thread at a time (the model may be shared). @since 0.1 */
 typedef struct v2f_dataset_job v2f_dataset_job;
 
 /** Prepare shard shard_index of shard_count: check the recipe and the
@@ -249,6 +239,7 @@ typedef struct v2f_dataset_job v2f_dataset_job;
  *          V2F_E_IO, V2F_E_FORMAT (identities file, recipe.txt),
  *          V2F_E_NO_MEMORY, V2F_E_OVERFLOW
  *  @since 0.1 */
+V2F_NODISCARD
 V2F_API v2f_status v2f_dataset_job_new(const v2f_model *model,
                                        const v2f_dataset_recipe *recipe,
                                        uint32_t shard_index,
@@ -263,7 +254,7 @@ V2F_API v2f_status v2f_dataset_job_new(const v2f_model *model,
  *  V2F_E_IO naming the path; nothing half-written is left under a final
  *  name. May be called again after a failure or a cancel.
  *
- *  Since 0.3 the call first takes the shard's lock: an exclusive flock()
+ *  The call first takes the shard's lock (@since 0.3): an exclusive flock()
  *  on <out>/.shard-<K>-of-<N>.lock (created when missing; its content
  *  names the holder's pid, host and start time), held until the call
  *  returns and released by the kernel if the process dies (kill -9
@@ -276,41 +267,44 @@ V2F_API v2f_status v2f_dataset_job_new(const v2f_model *model,
  *  Different shards (and shard counts) have different locks. Where the
  *  file system has no flock (ENOLCK, ENOSYS, EOPNOTSUPP, EINVAL: e.g. NFS
  *  mounted nolock, Lustre without -o flock) the run goes on without the
- *  lock after a V2F_LOG_WARN message, as before 0.3. On NFS, flock is
+ *  lock after a V2F_LOG_WARN message. On NFS, flock is
  *  seen by all clients only where the client maps it to NFS locks (Linux
  *  does unless mounted local_lock=flock|all), and the lock of a node that
  *  died is only freed when the server's lease for it expires.
  *
- *  Since 0.3 the images of batch k are encoded and written (and the
- *  batch's manifest rows appended and fsync'ed) by a writer thread that
- *  the call starts and joins, while batch k+1 is generated and measured
- *  on the calling thread; at most one batch is in flight (two batch
- *  buffers). The files, rows and their order are those of 0.2. progress
- *  is still called on the calling thread, once batch k is on disk with
+ *  The images of batch k are encoded and written (and the batch's
+ *  manifest rows appended and fsync'ed) by a writer thread that the call
+ *  starts and joins, while batch k+1 is generated and measured on the
+ *  calling thread; at most one batch is in flight (two batch buffers).
+ *  Files and rows keep their order. progress is called on the calling
+ *  thread, once batch k is on disk with
  *  its rows, so `done` counts files in place; the report of batch k thus
  *  comes after batch k+1 is generated, and a cancel then also writes
  *  batch k+1 (already made) before returning. A write error in the
  *  writer stops the generation of the next batch at its next generator
  *  call and is returned here with the writer's status and message
  *  (v2f_last_error() on the calling thread). Log messages of the writer
- *  come from its thread (the log callback is serialised). If no thread
- *  can be started the batch is written on the calling thread.
+ *  come from its thread. If no thread can be started the batch is written
+ *  on the calling thread.
  *  @return V2F_OK, V2F_E_INVALID_ARG, V2F_E_IO, V2F_E_FORMAT (a manifest
  *          part that is not ours), V2F_E_BACKEND, V2F_E_NO_MEMORY,
  *          V2F_E_CANCELLED (also while waiting for the lock), V2F_E_BUSY
  *          (the shard's lock is held and wait_lock is 0)
  *  @since 0.1 */
+V2F_NODISCARD
 V2F_API v2f_status v2f_dataset_job_run(v2f_dataset_job *job,
                                        v2f_progress_fn progress, void *user);
 
-/** The job's counts so far (stats->struct_size must be set). @since 0.1 */
+/** The job's counts so far. @return V2F_OK, V2F_E_INVALID_ARG
+ *  @since 0.1 */
+V2F_NODISCARD
 V2F_API v2f_status v2f_dataset_job_stats(const v2f_dataset_job *job,
                                          v2f_dataset_stats *stats);
 
 /** Free a job; NULL is a no-op. @since 0.1 */
 V2F_API void v2f_dataset_job_free(v2f_dataset_job *job);
 
-/** What v2f_dataset_verify found. The caller sets struct_size. */
+/** What v2f_dataset_verify found (filled). @since 0.1 */
 typedef struct v2f_dataset_report {
     uint32_t struct_size;
     uint64_t identities;           /* in the recipe */
@@ -332,10 +326,11 @@ typedef struct v2f_dataset_report {
  *  every image, every file decodes as a 112x112 image, every image has
  *  exactly one manifest row (identical rows in two parts count once),
  *  every row names an image of the recipe, no temporary file is left.
- *  0.2: an image whose row says "dropped" (filter) is complete without a
- *  file and must have none; rows must have the source of their image
- *  index, an attempt below the recipe's filter_max_attempts and every
- *  measurement the recipe asks for; 0.1 parts are read as they are.
+ *  An image whose row says "dropped" (filter) is complete without a file
+ *  and must have none; rows must have the source of their image index,
+ *  an attempt below the recipe's filter_max_attempts and every
+ *  measurement the recipe asks for; six-column parts are read as they
+ *  are.
  *  @param out_dir  the dataset folder
  *  @param report   filled (up to report->struct_size) on V2F_OK and on
  *                  V2F_E_FORMAT; may be NULL
@@ -343,6 +338,7 @@ typedef struct v2f_dataset_report {
  *          message gives their count and the first), V2F_E_IO (no
  *          readable recipe.txt), V2F_E_INVALID_ARG, V2F_E_NO_MEMORY
  *  @since 0.1 */
+V2F_NODISCARD
 V2F_API v2f_status v2f_dataset_verify(const char *out_dir,
                                       v2f_dataset_report *report);
 
@@ -400,8 +396,7 @@ V2F_API v2f_status v2f_dataset_verify(const char *out_dir,
  * (images per identity + batch_size) x 2 KiB). Kept for the whole run:
  * 17 bytes per image (two cosines, quality, yaw, state) and up to 6 KiB
  * per identity (mean centre, its copy for separability, input vector;
- * 2 KiB each), plus the contact sheet (at most 16384 x 16384 x 3 bytes,
- * 0.6 MB by default). 1M images of 20K identities: about 140 MB. */
+ * 2 KiB each), plus the contact sheet (at most 16384 x 16384 x 3 bytes). */
 
 /** Options for v2f_dataset_report_write. @since 0.2 */
 typedef struct v2f_dataset_report_opts {
@@ -435,11 +430,11 @@ typedef struct v2f_dataset_report_opts {
     void *progress_user;
 } v2f_dataset_report_opts;
 
-/** Fill o with defaults; size must be sizeof *o. @since 0.2 */
+/** Fill o with defaults (common.h, "Sizes"). @since 0.2 */
 V2F_API void v2f_dataset_report_opts_init(v2f_dataset_report_opts *o,
                                           size_t size);
 
-/** Bits of v2f_dataset_summary.measured. */
+/** Bits of v2f_dataset_summary.measured. @since 0.2 */
 #define V2F_REPORT_CONSISTENCY 1u   /* ArcFace: cosines to the mean centre */
 #define V2F_REPORT_INPUT 2u         /* ...and to the input vectors */
 #define V2F_REPORT_QUALITY 4u       /* MagFace */
@@ -447,8 +442,8 @@ V2F_API void v2f_dataset_report_opts_init(v2f_dataset_report_opts *o,
 #define V2F_REPORT_SEPARABILITY 16u /* over the mean centres */
 
 /** The headline numbers of a report (all of them are in report.json).
- *  Values of a section that was not measured are 0. The caller sets
- *  struct_size; fields past it are not written. */
+ *  Values of a section that was not measured are 0 (filled).
+ *  @since 0.2 */
 typedef struct v2f_dataset_summary {
     uint32_t struct_size;
     uint32_t measured;              /* V2F_REPORT_* bits */
@@ -490,6 +485,7 @@ typedef struct v2f_dataset_summary {
  *          V2F_E_BACKEND, V2F_E_NO_MEMORY, V2F_E_OVERFLOW,
  *          V2F_E_CANCELLED
  *  @since 0.2 */
+V2F_NODISCARD
 V2F_API v2f_status v2f_dataset_report_write(const v2f_model *model,
                                             const char *dir,
                                             const v2f_dataset_report_opts *opts,

@@ -1,6 +1,15 @@
 /*
  * vec2face/identity.h - identity vectors without a network: perturbation,
  * sampling of new identities, identity centres, separability.
+ * Conventions (errors, struct_size, callbacks): common.h.
+ *
+ * Vectors here are float32 [n][dim] row-major (dim is 512 for ArcFace
+ * features; smaller dims are accepted). Similarities are cosines. All
+ * randomness is counter-based: perturbation noise is keyed by (seed,
+ * identity index, image index); sampled candidate k is keyed by (seed, k).
+ * Every cosine is computed as one float FMA chain in index order over unit
+ * vectors, so results are bitwise identical for any thread count, block
+ * size or call split on the same build.
  */
 #ifndef VEC2FACE_IDENTITY_H
 #define VEC2FACE_IDENTITY_H
@@ -10,18 +19,6 @@
 #ifdef __cplusplus
 extern "C" {
 #endif
-
-/* ------------------------------------------------------------------ */
-/* Identities: perturbation, sampling, centres, separability            */
-/* ------------------------------------------------------------------ */
-
-/* Vectors here are float32 [n][dim] row-major (dim is 512 for ArcFace
- * features; smaller dims are accepted). Similarities are cosines. All
- * randomness is counter-based: perturbation noise is keyed by (seed,
- * identity index, image index); sampled candidate k is keyed by (seed, k).
- * Every cosine is computed as one float FMA chain in index order over unit
- * vectors, so results are bitwise identical for any thread count, block
- * size or call split on the same build. */
 
 /** Options for v2f_perturb. @since 0.1 */
 typedef struct v2f_perturb_opts {
@@ -53,7 +50,7 @@ typedef struct v2f_perturb_opts {
     float *eps_out;
 } v2f_perturb_opts;
 
-/** Fill o with defaults; size must be sizeof *o. @since 0.1 */
+/** Fill o with defaults (common.h, "Sizes"). @since 0.1 */
 V2F_API void v2f_perturb_opts_init(v2f_perturb_opts *o, size_t size);
 
 /** Intra-class variation: out = v + N(0, eps^2 I), rescaled to |v|, with
@@ -67,12 +64,13 @@ V2F_API void v2f_perturb_opts_init(v2f_perturb_opts *o, size_t size);
  *  @return V2F_OK, V2F_E_INVALID_ARG (NULL, n == 0, non-finite or zero
  *          vector with its index, bad eps or shares), V2F_E_OVERFLOW
  *  @since 0.1 */
+V2F_NODISCARD
 V2F_API v2f_status v2f_perturb(const float *vectors, size_t n,
                                const v2f_perturb_opts *opts, float *out);
 
 /** A model of identity vectors: a multivariate normal fitted to real
  *  identity centres, or random directions with a normal norm. Immutable
- *  after creation; may be used from several threads at once. */
+ *  after creation; may be used from several threads at once. @since 0.1 */
 typedef struct v2f_sampler v2f_sampler;
 
 /** Options for v2f_sampler_fit. @since 0.1 */
@@ -85,7 +83,7 @@ typedef struct v2f_sampler_fit_opts {
     float shrinkage;
 } v2f_sampler_fit_opts;
 
-/** Fill o with defaults; size must be sizeof *o. @since 0.1 */
+/** Fill o with defaults (common.h, "Sizes"). @since 0.1 */
 V2F_API void v2f_sampler_fit_opts_init(v2f_sampler_fit_opts *o, size_t size);
 
 /** Fit mean and full covariance (1/(n-1) S) of real identity centre
@@ -102,6 +100,7 @@ V2F_API void v2f_sampler_fit_opts_init(v2f_sampler_fit_opts *o, size_t size);
  *          singular covariance with its rank hint), V2F_E_OVERFLOW,
  *          V2F_E_NO_MEMORY
  *  @since 0.1 */
+V2F_NODISCARD
 V2F_API v2f_status v2f_sampler_fit(const float *centres, size_t n, size_t dim,
                                    const v2f_sampler_fit_opts *opts,
                                    v2f_sampler **out);
@@ -114,6 +113,7 @@ V2F_API v2f_status v2f_sampler_fit(const float *centres, size_t n, size_t dim,
  *  @param norm_std   >= 0, finite
  *  @return V2F_OK, V2F_E_INVALID_ARG, V2F_E_NO_MEMORY
  *  @since 0.1 */
+V2F_NODISCARD
 V2F_API v2f_status v2f_sampler_new_isotropic(size_t dim, float norm_mean,
                                              float norm_std,
                                              v2f_sampler **out);
@@ -124,6 +124,7 @@ V2F_API v2f_status v2f_sampler_new_isotropic(size_t dim, float norm_mean,
  *  [1][dim] and "cov" [dim][dim] (numpy: multivariate_normal(mean, cov)).
  *  @return V2F_OK, V2F_E_INVALID_ARG, V2F_E_IO, V2F_E_OVERFLOW
  *  @since 0.1 */
+V2F_NODISCARD
 V2F_API v2f_status v2f_sampler_save(const v2f_sampler *s, const char *path);
 
 /** Load a sampler written by v2f_sampler_save (or by numpy with the same
@@ -132,6 +133,7 @@ V2F_API v2f_status v2f_sampler_save(const v2f_sampler *s, const char *path);
  *  @return V2F_OK, V2F_E_INVALID_ARG, V2F_E_IO, V2F_E_FORMAT,
  *          V2F_E_NO_MEMORY
  *  @since 0.1 */
+V2F_NODISCARD
 V2F_API v2f_status v2f_sampler_load(const char *path, v2f_sampler **out);
 
 /** Free a sampler; NULL is a no-op. @since 0.1 */
@@ -150,6 +152,7 @@ V2F_API const float *v2f_sampler_cov(const v2f_sampler *s);
  *  @param out  [n][dim] float32, caller-owned
  *  @return V2F_OK, V2F_E_INVALID_ARG, V2F_E_OVERFLOW
  *  @since 0.1 */
+V2F_NODISCARD
 V2F_API v2f_status v2f_sampler_candidates(const v2f_sampler *s, uint64_t seed,
                                           uint64_t first, size_t n,
                                           float *out);
@@ -186,12 +189,12 @@ typedef struct v2f_sample_opts {
     void *progress_user;
 } v2f_sample_opts;
 
-/** Fill o with defaults; size must be sizeof *o. @since 0.1 */
+/** Fill o with defaults (common.h, "Sizes"). @since 0.1 */
 V2F_API void v2f_sample_opts_init(v2f_sample_opts *o, size_t size);
 
 /** Acceptance statistics and cost of v2f_sample_identities (cumulative
- *  over resumed calls for kept and candidates, per call otherwise).
- *  The caller sets struct_size; fields past it are not written. */
+ *  over resumed calls for kept and candidates, per call otherwise;
+ *  filled). @since 0.1 */
 typedef struct v2f_sample_stats {
     uint32_t struct_size;
     uint64_t kept;              /* rows of out that are valid */
@@ -209,8 +212,7 @@ typedef struct v2f_sample_stats {
  *  cosine similarity to every kept vector (and every exclusion vector) is
  *  below max_similarity, until n are kept (greedy in candidate order:
  *  deterministic for a seed, independent of threads and block size).
- *  Candidates are tested in blocks against the kept set with a
- *  register-blocked AVX-512/AVX2 kernel on all threads (no BLAS).
+ *  Candidates are tested in blocks against the kept set on all threads.
  *  @param s      the sampler
  *  @param n      vectors wanted in total (including resume_kept), > 0
  *  @param opts   options or NULL
@@ -223,6 +225,7 @@ typedef struct v2f_sample_stats {
  *          the resumed rows, resume_kept > n, max_candidates reached),
  *          V2F_E_OVERFLOW, V2F_E_NO_MEMORY, V2F_E_CANCELLED
  *  @since 0.1 */
+V2F_NODISCARD
 V2F_API v2f_status v2f_sample_identities(const v2f_sampler *s, size_t n,
                                          const v2f_sample_opts *opts,
                                          float *out, v2f_sample_stats *stats);
@@ -244,7 +247,7 @@ typedef struct v2f_centres_opts {
     void *progress_user;
 } v2f_centres_opts;
 
-/** Fill o with defaults; size must be sizeof *o. @since 0.1 */
+/** Fill o with defaults (common.h, "Sizes"). @since 0.1 */
 V2F_API void v2f_centres_opts_init(v2f_centres_opts *o, size_t size);
 
 /** Identity centres: the mean of the features of each label.
@@ -257,7 +260,7 @@ V2F_API void v2f_centres_opts_init(v2f_centres_opts *o, size_t size);
  *          feature with normalize, label out of range, identity without
  *          features, each with its index), V2F_E_OVERFLOW, V2F_E_NO_MEMORY
  *  @since 0.1 */
-V2F_API v2f_status v2f_identity_centres_from_features(
+V2F_NODISCARD V2F_NODISCARD V2F_API v2f_status v2f_identity_centres_from_features(
     const float *features, size_t n, size_t dim, const int64_t *labels,
     size_t num_ids, const v2f_centres_opts *opts, v2f_array **out);
 
@@ -275,11 +278,13 @@ V2F_API v2f_status v2f_identity_centres_from_features(
  *          112x112 without resize, named), V2F_E_UNSUPPORTED (no
  *          arcface.pt), V2F_E_CANCELLED, V2F_E_NO_MEMORY
  *  @since 0.1 */
+V2F_NODISCARD
 V2F_API v2f_status v2f_identity_centres_from_folder(const v2f_model *model,
                                                     const char *root,
                                                     const v2f_centres_opts *opts,
                                                     v2f_array **out);
 
+/** Bins of v2f_separability_report.histogram. @since 0.1 */
 #define V2F_SEPARABILITY_BINS 200
 
 /** Options for v2f_separability. @since 0.1 */
@@ -293,11 +298,11 @@ typedef struct v2f_separability_opts {
     void *progress_user;
 } v2f_separability_opts;
 
-/** Fill o with defaults; size must be sizeof *o. @since 0.1 */
+/** Fill o with defaults (common.h, "Sizes"). @since 0.1 */
 V2F_API void v2f_separability_opts_init(v2f_separability_opts *o,
                                         size_t size);
 
-/** What v2f_separability measured. The caller sets struct_size. */
+/** What v2f_separability measured (filled). @since 0.1 */
 typedef struct v2f_separability_report {
     uint32_t struct_size;
     uint64_t n;
@@ -320,6 +325,7 @@ typedef struct v2f_separability_report {
  *          row with its index), V2F_E_OVERFLOW, V2F_E_NO_MEMORY,
  *          V2F_E_CANCELLED
  *  @since 0.1 */
+V2F_NODISCARD
 V2F_API v2f_status v2f_separability(const float *vectors, size_t n,
                                     size_t dim, float threshold,
                                     const v2f_separability_opts *opts,

@@ -1,5 +1,6 @@
 /*
- * vec2face/image.h - PNG and JPEG files of 112x112 RGB images.
+ * vec2face/image.h - PNG and JPEG files of RGB images.
+ * Conventions (errors, struct_size): common.h.
  */
 #ifndef VEC2FACE_IMAGE_H
 #define VEC2FACE_IMAGE_H
@@ -10,10 +11,7 @@
 extern "C" {
 #endif
 
-/* ------------------------------------------------------------------ */
-/* Image files (PNG, JPEG)                                              */
-/* ------------------------------------------------------------------ */
-
+/** Options for v2f_image_read. @since 0.1 */
 typedef struct v2f_image_read_opts {
     uint32_t struct_size;
     /** 0 (default): an image that is not 112x112 is V2F_E_FORMAT.
@@ -21,7 +19,7 @@ typedef struct v2f_image_read_opts {
     int32_t resize;
 } v2f_image_read_opts;
 
-/** Fill o with defaults; size must be sizeof *o. @since 0.1 */
+/** Fill o with defaults (common.h, "Sizes"). @since 0.1 */
 V2F_API void v2f_image_read_opts_init(v2f_image_read_opts *o, size_t size);
 
 /** Read a PNG or JPEG file (by content, not by name) as one 112x112 RGB
@@ -32,22 +30,17 @@ V2F_API void v2f_image_read_opts_init(v2f_image_read_opts *o, size_t size);
  *  @return V2F_OK, V2F_E_INVALID_ARG, V2F_E_IO (cannot open or read),
  *          V2F_E_FORMAT (not PNG/JPEG, corrupt, truncated, wrong size)
  *  @since 0.1 */
+V2F_NODISCARD
 V2F_API v2f_status v2f_image_read(const char *path,
                                   const v2f_image_read_opts *opts,
                                   uint8_t *rgb_out);
 
 /** The PNG zlib level used when v2f_image_write_opts.png_level or
- *  v2f_dataset_recipe.png_level is -1: 6, zlib's and libpng's own
- *  default, so files are byte for byte those of 0.2. Kept for size, not
- *  speed: encoding one 112x112 image took 1.0-1.6 ms at level 6 and
- *  0.7-1.2 ms at level 1 (3-8% larger files) on the bench machine, under
- *  1.5% of the 0.1-0.25 s an image takes to generate on CPU, and the
- *  dataset job encodes on a writer thread, off the generator's path;
- *  level 0 (stored, +19-45%) costs 0.2-0.4 ms. Filters are libpng's
- *  adaptive choice at every level (bench/png_levels.c,
- *  bench/RESULTS.md). @since 0.3 */
+ *  v2f_dataset_recipe.png_level is -1: zlib's and libpng's own default.
+ *  Filters are libpng's adaptive choice at every level. @since 0.3 */
 #define V2F_PNG_LEVEL_DEFAULT 6
 
+/** Options for v2f_image_write. @since 0.1 */
 typedef struct v2f_image_write_opts {
     uint32_t struct_size;
     /** JPEG quality 1..100 (default 95). */
@@ -60,7 +53,7 @@ typedef struct v2f_image_write_opts {
     int32_t png_level;
 } v2f_image_write_opts;
 
-/** Fill o with defaults; size must be sizeof *o. @since 0.1 */
+/** Fill o with defaults (common.h, "Sizes"). @since 0.1 */
 V2F_API void v2f_image_write_opts_init(v2f_image_write_opts *o, size_t size);
 
 /** Write one RGB image; the format comes from the extension (.png, .jpg,
@@ -71,6 +64,7 @@ V2F_API void v2f_image_write_opts_init(v2f_image_write_opts *o, size_t size);
  *  @return V2F_OK, V2F_E_INVALID_ARG (NULL, unknown extension, size,
  *          quality, png_level), V2F_E_IO
  *  @since 0.1 */
+V2F_NODISCARD
 V2F_API v2f_status v2f_image_write(const char *path, const uint8_t *rgb,
                                    int32_t width, int32_t height,
                                    const v2f_image_write_opts *opts);

@@ -2,6 +2,10 @@
 #include <stddef.h>
 #include <stdio.h>
 
+/* Every field and value, the experimental ones included. */
+#ifndef V2F_EXPERIMENTAL
+#define V2F_EXPERIMENTAL 1
+#endif
 #include "vec2face/vec2face.h"
 
 #define F(s, f) printf("%s %s %zu %zu\n", #s, #f, offsetof(s, f), sizeof(((s *)0)->f))

@@ -160,8 +160,8 @@ static void same_seed_same_run(void **state)
         assert_int_equal(v2f_attrop_step(h1, NULL), V2F_OK);
         assert_int_equal(v2f_attrop_step(h2, NULL), V2F_OK);
     }
-    v2f_attrop_vectors(h1, a);
-    v2f_attrop_vectors(h2, b);
+    assert_int_equal(v2f_attrop_vectors(h1, a), V2F_OK);
+    assert_int_equal(v2f_attrop_vectors(h2, b), V2F_OK);
     assert_memory_equal(a, b, sizeof a);
     v2f_attrop_free(h1);
     v2f_attrop_free(h2);

@@ -458,7 +458,7 @@ static size_t naive_greedy(const v2f_sampler *s, uint64_t seed, size_t n,
         unit_like_lib(excl + i * d, d, eu + i * d);
     while (m < n && k < 1000000) {
         int ok = 1;
-        v2f_sampler_candidates(s, seed, k++, 1, x);
+        assert_int_equal(v2f_sampler_candidates(s, seed, k++, 1, x), V2F_OK);
         unit_like_lib(x, d, u);
         for (j = 0; j < ne && ok; j++)
             ok = dot_chain(u, eu + j * d, d) < thr;

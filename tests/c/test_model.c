@@ -75,7 +75,7 @@ static void partial_directory(void **state)
     path_of(dir, sizeof dir, "gen_only");
     assert_int_equal(v2f_model_load(dir, NULL, &m), V2F_OK);
     info.struct_size = sizeof info;
-    v2f_model_info_get(m, &info);
+    assert_int_equal(v2f_model_info_get(m, &info), V2F_OK);
     assert_int_equal(info.parts, 1u << V2F_PART_GENERATOR);
     float vec[512] = {1};
     uint8_t lm[V2F_IMAGE_BYTES] = {0}, rgb[V2F_IMAGE_BYTES];

@@ -9,6 +9,10 @@
 #include <stdint.h>
 #include <string.h>
 
+/* The matrix covers every exported function, the experimental ones too. */
+#ifndef V2F_EXPERIMENTAL
+#define V2F_EXPERIMENTAL 1
+#endif
 #include "vec2face/vec2face.h"
 
 #define FX_N 2                       /* vectors / images in the buffers */

@@ -521,6 +521,16 @@ static int fail(const char *what)
     return CLI_FAILED;
 }
 
+/* The job's counts; they read as zero if the call fails, which needs a
+ * NULL job or a bad struct_size, neither possible here. */
+static void job_counts(const v2f_dataset_job *job, v2f_dataset_stats *stats)
+{
+    memset(stats, 0, sizeof *stats);
+    stats->struct_size = sizeof *stats;
+    if (v2f_dataset_job_stats(job, stats) != V2F_OK)
+        memset(stats, 0, sizeof *stats);
+}
+
 int cmd_generate(int argc, char **argv)
 {
     gen_args a;
@@ -624,9 +634,7 @@ int cmd_generate(int argc, char **argv)
         fail(NULL);
         goto out;
     }
-    memset(&stats, 0, sizeof stats);
-    stats.struct_size = sizeof stats;
-    v2f_dataset_job_stats(job, &stats);
+    job_counts(job, &stats);
     if (!a.quiet && from)
         fprintf(stderr, "vec2face: shard %u/%u (from %s): identities "
                 "[%llu, %llu)\n", k, n, from,
@@ -637,7 +645,7 @@ int cmd_generate(int argc, char **argv)
     cli_catch_interrupt();
     st = v2f_dataset_job_run(job, gen_progress, &prog);
     cli_progress_end(&prog);
-    v2f_dataset_job_stats(job, &stats);
+    job_counts(job, &stats);
     if (st == V2F_E_CANCELLED && cli_interrupted()) {
         fprintf(stderr, "vec2face generate: interrupted; %llu images written"
                 " in this run. The run is resumable: run the same command "
