@@ -73,7 +73,8 @@ typedef struct v2f_attrop_losses {
 /** Start AttrOP on n vectors.
  *  @param vectors        [n][512], finite; copied
  *  @param class_vectors  [n][512] identity centres for the hinged identity
- *                        loss, or NULL (loss against the input vectors)
+ *                        loss, or NULL (loss against the input vectors);
+ *                        copied, as are the arrays of opts
  *  @return V2F_OK, V2F_E_INVALID_ARG, V2F_E_UNSUPPORTED (a needed part is
  *          absent, naming the file, or a model loaded with
  *          v2f_runtime_opts.attrop = V2F_ATTROP_DISABLED), V2F_E_BACKEND,

@@ -4,12 +4,16 @@
  * libvec2face turns face-recognition feature vectors (512-d, ArcFace style)
  * into 112x112 face images with the Vec2Face+ networks (arXiv 2507.17192),
  * run by libtorch from TorchScript files that the converter
- * (`python3 -m vec2face.export`) writes.
+ * (`python3 -m vec2face_torch.export`) writes.
  *
- * Lifecycle
- *   v2f_model_load()  -> v2f_model *      (open a model directory)
- *   v2f_generate()    -> uint8 RGB images (any number of times, any thread)
- *   v2f_model_free()
+ * Lifecycle (one handle type per row; threads: common.h, "Threads")
+ *   v2f_model_load()            ... v2f_model_free()     shared by threads
+ *   v2f_attrop_new()            ... v2f_attrop_free()    one thread at a time
+ *   v2f_sampler_fit(), v2f_sampler_new_isotropic(), v2f_sampler_load()
+ *                               ... v2f_sampler_free()   shared by threads
+ *   v2f_dataset_job_new()       ... v2f_dataset_job_free() one thread at a time
+ *   v2f_npy_read(), v2f_npz_read(), v2f_identity_centres_from_*()
+ *                               ... v2f_array_free()     one thread at a time
  *
  * Usage
  *   v2f_model *m = NULL;
