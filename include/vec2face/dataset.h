@@ -343,6 +343,81 @@ V2F_API v2f_status v2f_dataset_verify(const char *out_dir,
                                       v2f_dataset_report *report);
 
 /* ------------------------------------------------------------------ */
+/* Dataset merge                                                        */
+/* ------------------------------------------------------------------ */
+
+/** Options for v2f_dataset_merge. @since 0.4 */
+typedef struct v2f_dataset_merge_opts {
+    uint32_t struct_size;
+    /** 1: hard-link images instead of copying them (copied where SRC and
+     *  DST are on different filesystems or links are refused); manifest
+     *  parts and recipe.txt are always copies. Default 0. */
+    int32_t link;
+    /** 1 (default): verify out_dir after the merge (v2f_dataset_verify);
+     *  0: skip it (the caller verifies, e.g. to print the report). */
+    int32_t verify;
+    /** Progress (files written, files to write) before the first write
+     *  and after each file; non-zero cancels (V2F_E_CANCELLED): every file
+     *  written so far is complete, no temporary file is left, and the
+     *  same call later finishes the merge. */
+    v2f_progress_fn progress;
+    void *progress_user;
+} v2f_dataset_merge_opts;
+
+/** Fill o with defaults; size must be sizeof *o. @since 0.4 */
+V2F_API void v2f_dataset_merge_opts_init(v2f_dataset_merge_opts *o,
+                                         size_t size);
+
+/** What v2f_dataset_merge did. The caller sets struct_size. @since 0.4 */
+typedef struct v2f_dataset_merge_stats {
+    uint32_t struct_size;
+    uint64_t sources;        /* source folders merged */
+    uint64_t files_copied;   /* images (and parts DST lacked) copied or
+                                linked */
+    uint64_t parts_merged;   /* manifest parts written as a union of rows */
+    uint64_t files_skipped;  /* already in DST with the same bytes (or the
+                                same rows), or the same in two SRCs */
+} v2f_dataset_merge_stats;
+
+/** Combine dataset folders made with one recipe (e.g. the shards of a
+ *  cluster job, each in a folder of its own) into out_dir, created when
+ *  missing, then verify it.
+ *
+ *  Every source must hold a recipe.txt with the same digest (and out_dir
+ *  too when it has one). out_dir receives recipe.txt (and identities.npy/
+ *  .txt/.src) when it lacks them, every identity folder's images and the
+ *  manifest parts: a part name out_dir lacks is copied; the same part name
+ *  in several places becomes the union of their rows (the header once,
+ *  out_dir's rows first, then each source's new rows in order). A file
+ *  already in out_dir with identical bytes is skipped; the same name with
+ *  other bytes is refused naming both files. Every check (digests, bytes,
+ *  parts) runs before the first write, so a refusal writes nothing. Each
+ *  file goes to ".NAME.merge.tmp" beside it and is renamed; a call after
+ *  an interruption removes such leftovers and finishes the merge. Hidden
+ *  files of the sources (e.g. shard lock files) are not copied.
+ *  @param out_dir   the merged dataset folder (DST)
+ *  @param src_dirs  n_src source folders, none of them out_dir
+ *  @param n_src     at least 1
+ *  @param opts      NULL: defaults (copy, verify, no progress)
+ *  @param stats     filled (up to stats->struct_size) when the files are
+ *                   merged (V2F_OK or V2F_E_FORMAT); may be NULL
+ *  @param report    the verify result, filled as by v2f_dataset_verify
+ *                   when opts->verify is 1; may be NULL
+ *  @return V2F_OK (merged and complete), V2F_E_FORMAT (merged, but
+ *          verify found problems: e.g. shards still missing; or a source's
+ *          manifest part is torn, empty or of another header, refused
+ *          before any write), V2F_E_INVALID_ARG (recipes of other digests,
+ *          conflicting files, bad arguments; nothing written), V2F_E_IO,
+ *          V2F_E_CANCELLED, V2F_E_NO_MEMORY
+ *  @since 0.4 */
+V2F_API v2f_status v2f_dataset_merge(const char *out_dir,
+                                     const char *const *src_dirs,
+                                     size_t n_src,
+                                     const v2f_dataset_merge_opts *opts,
+                                     v2f_dataset_merge_stats *stats,
+                                     v2f_dataset_report *report);
+
+/* ------------------------------------------------------------------ */
 /* Dataset reports                                                      */
 /* ------------------------------------------------------------------ */
 

@@ -495,9 +495,8 @@ v2f_status v2f__ds_recipe_text(const v2f__ds_recipe *r, uint64_t num_ids,
     return V2F_OK;
 }
 
-/* Find "key = value" in text (lines starting with '#' are comments);
- * value copied into val (trimmed). 1 when found. */
-static int kv_get(const char *text, const char *key, char *val, size_t size)
+int v2f__ds_recipe_get(const char *text, const char *key, char *val,
+                       size_t size)
 {
     size_t kl = strlen(key);
     const char *line = text;
@@ -553,8 +552,8 @@ static v2f_status refuse(const char *path, const char *ours,
         if (eq && (!end || eq < end) && kl < sizeof key) {
             memcpy(key, line, kl);
             key[kl] = '\0';
-            kv_get(ours, key, a, sizeof a);
-            if (!kv_get(theirs, key, b, sizeof b))
+            v2f__ds_recipe_get(ours, key, a, sizeof a);
+            if (!v2f__ds_recipe_get(theirs, key, b, sizeof b))
                 return v2f__fail(V2F_E_INVALID_ARG, "recipe differs from "
                                  "the one in %s: %s is %s now and absent "
                                  "there; use the original recipe or a new "
@@ -576,8 +575,9 @@ static v2f_status refuse(const char *path, const char *ours,
         if (line[0] != '#' && eq && (!end || eq < end) && kl < sizeof key) {
             memcpy(key, line, kl);
             key[kl] = '\0';
-            if (strcmp(key, "digest") != 0 && !kv_get(ours, key, a, sizeof a)) {
-                kv_get(theirs, key, b, sizeof b);
+            if (strcmp(key, "digest") != 0
+                && !v2f__ds_recipe_get(ours, key, a, sizeof a)) {
+                v2f__ds_recipe_get(theirs, key, b, sizeof b);
                 return v2f__fail(V2F_E_INVALID_ARG, "recipe differs from "
                                  "the one in %s: %s is off now, %s there; "
                                  "use the original recipe or a new output "
@@ -680,26 +680,26 @@ v2f_status v2f__ds_recipe_load(const char *out_dir, v2f__ds_layout *l)
         st = v2f__fail(V2F_E_NO_MEMORY, "out of memory");
         goto done;
     }
-    if (!kv_get(text, "digest", val, sizeof val)
+    if (!v2f__ds_recipe_get(text, "digest", val, sizeof val)
         || (dig = strtoull(val, &end, 16), *end != '\0')
         || dig != digest_of(canon)) {
         st = v2f__fail(V2F_E_FORMAT, "%s: the digest does not match the "
                        "recipe text (edited or damaged)", path);
         goto done;
     }
-    if (!kv_get(text, "identities", val, sizeof val)
+    if (!v2f__ds_recipe_get(text, "identities", val, sizeof val)
         || (ids = strtoull(val, &end, 10), *end != '\0')
-        || !kv_get(text, "perturb_images", val, sizeof val)
+        || !v2f__ds_recipe_get(text, "perturb_images", val, sizeof val)
         || (per = strtoull(val, &end, 10), *end != '\0')
-        || !kv_get(text, "pose_images", val, sizeof val)
+        || !v2f__ds_recipe_get(text, "pose_images", val, sizeof val)
         || (pose = strtoull(val, &end, 10), *end != '\0')
         /* each bounded first: a huge value would wrap per + pose into
          * range (strtoull saturates; found by fuzzing) */
         || per > V2F_DS_MAX_IMAGES || pose > V2F_DS_MAX_IMAGES - per
         || per + pose < 1
-        || !kv_get(text, "seed", val, sizeof val)
+        || !v2f__ds_recipe_get(text, "seed", val, sizeof val)
         || (l->seed = strtoull(val, &end, 10), *end != '\0')
-        || !kv_get(text, "image_format", val, sizeof val)
+        || !v2f__ds_recipe_get(text, "image_format", val, sizeof val)
         || (strcmp(val, "png") != 0 && strcmp(val, "jpg") != 0)) {
         st = v2f__fail(V2F_E_FORMAT, "%s: missing or bad identities, "
                        "perturb_images, pose_images, seed or image_format",
@@ -712,7 +712,7 @@ v2f_status v2f__ds_recipe_load(const char *out_dir, v2f__ds_layout *l)
     l->per_id = (uint32_t)(per + pose);
     l->format = strcmp(val, "jpg") == 0 ? V2F_DATASET_JPEG : V2F_DATASET_PNG;
     /* 0.2 keys: absent means off. */
-    if (kv_get(text, "attrop_images", val, sizeof val)) {
+    if (v2f__ds_recipe_get(text, "attrop_images", val, sizeof val)) {
         unsigned long long at = strtoull(val, &end, 10);
         if (*end != '\0' || at > V2F_DS_MAX_IMAGES - l->per_id) {
             st = v2f__fail(V2F_E_FORMAT, "%s: bad attrop_images '%s'", path,
@@ -722,12 +722,12 @@ v2f_status v2f__ds_recipe_load(const char *out_dir, v2f__ds_layout *l)
         l->attrop_images = (uint32_t)at;
         l->per_id += (uint32_t)at;
     }
-    if (kv_get(text, "filter", val, sizeof val)) {
+    if (v2f__ds_recipe_get(text, "filter", val, sizeof val)) {
         unsigned long long ma = 0;
         l->filter = strcmp(val, "drop") == 0 ? V2F_DATASET_FILTER_DROP
                     : strcmp(val, "regenerate") == 0
                         ? V2F_DATASET_FILTER_REGENERATE : -1;
-        if (l->filter < 0 || !kv_get(text, "filter_max_attempts", val,
+        if (l->filter < 0 || !v2f__ds_recipe_get(text, "filter_max_attempts", val,
                                      sizeof val)
             || (ma = strtoull(val, &end, 10), *end != '\0') || ma < 1
             || ma > V2F_DS_MAX_ATTEMPTS) {
@@ -739,7 +739,7 @@ v2f_status v2f__ds_recipe_load(const char *out_dir, v2f__ds_layout *l)
     } else {
         l->max_attempts = 1;
     }
-    if (kv_get(text, "measure", val, sizeof val)) {
+    if (v2f__ds_recipe_get(text, "measure", val, sizeof val)) {
         l->measure = (strstr(val, "similarity") ? 1u : 0u)
                      | (strstr(val, "quality") ? 2u : 0u)
                      | (strstr(val, "yaw") ? 4u : 0u);

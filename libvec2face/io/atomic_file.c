@@ -90,6 +90,45 @@ v2f_status v2f__atomic_open(v2f__atomic_file *af, const char *path)
     return V2F_OK;
 }
 
+char *v2f__atomic_temp_path(const char *path, const char *suffix)
+{
+    const char *slash = strrchr(path, '/');
+    size_t dl = slash ? (size_t)(slash - path) + 1 : 0;
+    size_t bl = strlen(path + dl), sl = strlen(suffix);
+    char *t = malloc(dl + 1 + bl + sl + 1);
+    if (!t)
+        return NULL;
+    memcpy(t, path, dl);
+    t[dl] = '.';
+    memcpy(t + dl + 1, path + dl, bl);
+    memcpy(t + dl + 1 + bl, suffix, sl + 1);
+    return t;
+}
+
+v2f_status v2f__atomic_open_named(v2f__atomic_file *af, const char *path,
+                                  const char *suffix)
+{
+    v2f_status st;
+    memset(af, 0, sizeof *af);
+    if (!path || !*path || path[strlen(path) - 1] == '/')
+        return v2f__fail(V2F_E_INVALID_ARG, "bad output path '%s'",
+                         path ? path : "");
+    af->tmp_path = v2f__atomic_temp_path(path, suffix);
+    af->final_path = strdup(path);
+    if (!af->tmp_path || !af->final_path) {
+        release(af);
+        return v2f__fail(V2F_E_NO_MEMORY, "out of memory for '%s'", path);
+    }
+    af->fp = fopen(af->tmp_path, "wb");
+    if (!af->fp) {
+        st = v2f__fail(V2F_E_IO, "cannot create '%s': %s", af->tmp_path,
+                       strerror(errno));
+        release(af);
+        return st;
+    }
+    return V2F_OK;
+}
+
 v2f_status v2f__atomic_commit(v2f__atomic_file *af)
 {
     int err = 0;

@@ -17,6 +17,16 @@ typedef struct v2f__atomic_file {
  * is left on disk and *af needs no cleanup. */
 v2f_status v2f__atomic_open(v2f__atomic_file *af, const char *path);
 
+/* The same with the fixed temporary name ".<base><suffix>" (an existing
+ * one is truncated), for a writer that must find and remove its own
+ * leftovers after an interruption (v2f_dataset_merge). */
+v2f_status v2f__atomic_open_named(v2f__atomic_file *af, const char *path,
+                                  const char *suffix);
+
+/* "<dir>/.<base><suffix>" for path "<dir>/<base>" (malloc'ed; NULL when
+ * out of memory). */
+char *v2f__atomic_temp_path(const char *path, const char *suffix);
+
 /* Flush, close and rename into place. On any failure the temporary file is
  * removed and the status is V2F_E_IO with strerror. *af is released either
  * way. */
