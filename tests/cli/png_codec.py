@@ -1,4 +1,4 @@
-"""PNG for the dataset tests (stdlib + NumPy): a decoder for the 8-bit
+"""PNG for the tests (stdlib + NumPy; also bindings/python/tests/test_report.py): a decoder for the 8-bit
 RGB (also grey/RGBA), non-interlaced files libpng writes for our images
 (all five row filters), and a writer (filter 0), so expected pixels never go through the
 library under test."""
@@ -8,9 +8,8 @@ import zlib
 import numpy as np
 
 
-def png_decode(data):
-    """8-bit grey, RGB or RGBA, non-interlaced PNG (all five row filters)
-    -> uint8 [h][w][3]."""
+def _chunks(data):
+    """(IHDR fields, the IDAT bytes joined)."""
     assert data[:8] == b"\x89PNG\r\n\x1a\n", "not a PNG"
     pos, idat, hdr = 8, b"", None
     while pos < len(data):
@@ -21,6 +20,18 @@ def png_decode(data):
         elif kind == b"IDAT":
             idat += body
         pos += 12 + n
+    return hdr, idat
+
+
+def png_header(data):
+    """IHDR: (width, height, bit depth, colour type, compression, filter, interlace)."""
+    return _chunks(data)[0]
+
+
+def png_decode(data):
+    """8-bit grey, RGB or RGBA, non-interlaced PNG (all five row filters)
+    -> uint8 [h][w][3]."""
+    hdr, idat = _chunks(data)
     w, h, depth, ctype, _, _, interlace = hdr
     assert depth == 8 and interlace == 0 and ctype in (0, 2, 6), hdr
     ch = {0: 1, 2: 3, 6: 4}[ctype]

@@ -27,39 +27,16 @@ import os
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 
 import numpy as np
 
 import vec2face as v2f
 
-CLI, MODEL = sys.argv[1], sys.argv[2]
-TMP = tempfile.mkdtemp(prefix="v2f-cli-ids-")
-ENV = {k: v for k, v in os.environ.items()
-       if not k.startswith("SLURM_") and k != "JOB_COMPLETION_INDEX"}
-FAILURES = []
-T0 = time.time()
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from harness import CLI, ENV, MODEL, check, log, p, run, run_each, start  # noqa: E402
 
-
-def log(msg):
-    print(f"[{time.time() - T0:5.1f}s] {msg}", flush=True)
-
-
-def check(cond, what):
-    log(("ok   " if cond else "FAIL ") + what)
-    if not cond:
-        FAILURES.append(what)
-    return cond
-
-
-def run(args, **kw):
-    return subprocess.run([CLI] + args, env=ENV, capture_output=True,
-                          text=True, **kw)
-
-
-def p(*names):
-    return os.path.join(TMP, *names)
+TMP = start("v2f-cli-ids-")
 
 
 def ok(r, what):
@@ -555,22 +532,6 @@ def test_help_and_usage():
               f"-> exit 2 (got {r.returncode})")
 
 
-def main():
-    for t in (test_help_and_usage, test_sample_ids, test_centres_features,
-              test_centres_folder, test_recipe, test_identities_dir):
-        log(f"--- {t.__name__}")
-        try:
-            t()
-        except Exception as e:  # a crash is a failure, keep going
-            import traceback
-            traceback.print_exc()
-            check(False, f"{t.__name__} raised {e!r}")
-    if FAILURES:
-        log(f"{len(FAILURES)} FAILED:\n  " + "\n  ".join(FAILURES))
-        sys.exit(1)
-    log("all passed")
-    subprocess.run(["rm", "-rf", TMP])
-
-
 if __name__ == "__main__":
-    main()
+    run_each(test_help_and_usage, test_sample_ids, test_centres_features,
+             test_centres_folder, test_recipe, test_identities_dir)

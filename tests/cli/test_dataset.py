@@ -18,66 +18,20 @@ import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from png_codec import png_decode, write_png  # noqa: E402
+from harness import (CLI, ENV, MODEL, check, images, manifest_rows, p, run,  # noqa: E402
+                     session, start)
+from png_codec import write_png  # noqa: E402
 
-CLI, MODEL = sys.argv[1], sys.argv[2]
-TMP = tempfile.mkdtemp(prefix="v2f-dataset-")
-ENV = {k: v for k, v in os.environ.items()
-       if not k.startswith("SLURM_") and k != "JOB_COMPLETION_INDEX"}
-FAILURES = []
-T0 = time.time()
-
-
-def log(msg):
-    print(f"[{time.time() - T0:5.1f}s] {msg}", flush=True)
-
-
-def check(cond, what):
-    if cond:
-        log(f"ok   {what}")
-    else:
-        log(f"FAIL {what}")
-        FAILURES.append(what)
-    return cond
-
-
-def run(args, env=None, **kw):
-    e = dict(ENV)
-    e.update(env or {})
-    return subprocess.run([CLI] + args, env=e, capture_output=True,
-                          text=True, **kw)
-
-
-def p(name):
-    return os.path.join(TMP, name)
-
-
-def images(out):
-    """{relative path: bytes} of the final image files of a dataset."""
-    got = {}
-    for f in glob.glob(os.path.join(out, "[0-9]*", "*")):
-        got[os.path.relpath(f, out)] = open(f, "rb").read()
-    return got
+TMP = start("v2f-dataset-")
 
 
 def temp_files(out):
     return glob.glob(os.path.join(out, "*", ".*"))
-
-
-def manifest_rows(out):
-    rows = []
-    for f in sorted(glob.glob(os.path.join(out, "manifest", "part-*.csv"))):
-        lines = open(f).read().splitlines()
-        assert lines[0] == ("identity,file,image,source,eps,seed,attempt,"
-                            "status,similarity,quality,yaw"), f
-        rows += lines[1:]
-    return sorted(rows)
 
 
 ATTROP_IMAGE = "/005."   # image 5 of every identity comes from AttrOP
@@ -379,7 +333,7 @@ def test_verify_damage(full):
           "verify on a non-dataset folder: exit 1")
 
 
-try:
+with session():
     test_help_and_usage()
     full = test_one_run_vs_shards()
     test_refused_change()
@@ -387,10 +341,3 @@ try:
     test_disk_full(full)
     test_ctrl_c()
     test_verify_damage(full)
-finally:
-    if not FAILURES:
-        shutil.rmtree(TMP, ignore_errors=True)
-    else:
-        log(f"kept {TMP} for inspection")
-log(f"{len(FAILURES)} failure(s)")
-sys.exit(1 if FAILURES else 0)

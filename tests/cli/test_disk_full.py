@@ -25,51 +25,23 @@ import re
 import shutil
 import subprocess
 import sys
-import tempfile
-import time
 
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import harness  # noqa: E402
+from harness import (CLI, FAILURES, MODEL, check, log, p, run, session, start)  # noqa: E402
 from png_codec import png_decode  # noqa: E402
 
-CLI, MODEL, FAULT_SO = sys.argv[1], sys.argv[2], sys.argv[3]
+FAULT_SO = sys.argv[3]
 INSIDE = len(sys.argv) > 5 and sys.argv[4] == "--inside-tmpfs"
-TMP = sys.argv[5] if INSIDE else tempfile.mkdtemp(prefix="v2f-diskfull-")
-ENV = {k: v for k, v in os.environ.items()
-       if not k.startswith("SLURM_") and k != "JOB_COMPLETION_INDEX"}
-FAILURES = []
-T0 = time.time()
+TMP = start("v2f-diskfull-", tmp=sys.argv[5] if INSIDE else None,
+            tag="  (tmpfs) " if INSIDE else "")
 SMALL = "600k"   # holds about 18 of the 30 images
 
 
-def log(msg):
-    print(f"[{time.time() - T0:5.1f}s] {'  (tmpfs) ' if INSIDE else ''}{msg}", flush=True)
-
-
-def check(cond, what):
-    log(("ok   " if cond else "FAIL ") + what)
-    if not cond:
-        FAILURES.append(what)
-    return cond
-
-
-def p(name):
-    return os.path.join(TMP, name)
-
-
-def run(args, env=None):
-    return subprocess.run([CLI] + args, env=dict(ENV, **(env or {})),
-                          capture_output=True, text=True)
-
-
 def fault_env(folder, budget):
-    # verify_asan_link_order=0: under ASan (tools/ci-sanitize.sh) the
-    # preloaded object comes before the ASan runtime, which ASan refuses.
-    asan = os.environ.get("ASAN_OPTIONS", "")
-    return {"LD_PRELOAD": FAULT_SO, "V2F_FAULT_DIR": folder,
-            "V2F_FAULT_ENOSPC_AFTER": str(budget),
-            "ASAN_OPTIONS": (asan + ":" if asan else "") + "verify_asan_link_order=0"}
+    return harness.fault_env(FAULT_SO, V2F_FAULT_DIR=folder, V2F_FAULT_ENOSPC_AFTER=str(budget))
 
 
 def files(d):
@@ -278,14 +250,7 @@ if INSIDE:
         check(False, str(e))
     sys.exit(1 if FAILURES else 0)
 
-try:
+with session():
     make_inputs()
     test_injected()
     test_tmpfs()
-finally:
-    if not FAILURES:
-        shutil.rmtree(TMP, ignore_errors=True)
-    else:
-        log(f"kept {TMP} for inspection")
-log(f"{len(FAILURES)} failure(s)")
-sys.exit(1 if FAILURES else 0)

@@ -18,52 +18,15 @@ import os
 import shutil
 import subprocess
 import sys
-import tempfile
-import time
 
 import numpy as np
 
-CLI, MODEL = sys.argv[1], sys.argv[2]
-TMP = tempfile.mkdtemp(prefix="v2f-merge-")
-ENV = {k: v for k, v in os.environ.items()
-       if not k.startswith("SLURM_") and k != "JOB_COMPLETION_INDEX"}
-FAILURES = []
-T0 = time.time()
-HEADER = "identity,file,image,source,eps,seed,attempt,status,similarity,quality,yaw"
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from harness import (CLI, ENV, MODEL, check, images, manifest_rows, p, run, session,  # noqa: E402
+                     start)
+from harness import MANIFEST_HEADER as HEADER  # noqa: E402
 
-
-def log(msg):
-    print(f"[{time.time() - T0:5.1f}s] {msg}", flush=True)
-
-
-def check(cond, what):
-    log(("ok   " if cond else "FAIL ") + what)
-    if not cond:
-        FAILURES.append(what)
-    return cond
-
-
-def run(args):
-    return subprocess.run([CLI] + args, env=ENV, capture_output=True, text=True)
-
-
-def p(name):
-    return os.path.join(TMP, name)
-
-
-def images(out):
-    """{relative path: bytes} of the image files of a dataset."""
-    return {os.path.relpath(f, out): open(f, "rb").read()
-            for f in glob.glob(os.path.join(out, "[0-9]*", "*"))}
-
-
-def manifest_rows(out):
-    rows = []
-    for f in glob.glob(os.path.join(out, "manifest", "part-*.csv")):
-        lines = open(f).read().splitlines()
-        assert lines[0] == HEADER, f
-        rows += lines[1:]
-    return sorted(rows)
+TMP = start("v2f-merge-")
 
 
 def snapshot(d):
@@ -275,17 +238,10 @@ def test_link():
     same_dataset(dst, p("full"), "--link")
 
 
-try:
+with session():
     make_inputs()
     test_help_and_usage()
     dst = test_merge_and_rerun()
     test_union_and_interruption()
     test_refusals(dst)
     test_link()
-finally:
-    if not FAILURES:
-        shutil.rmtree(TMP, ignore_errors=True)
-    else:
-        log(f"kept {TMP} for inspection")
-log(f"{len(FAILURES)} failure(s)")
-sys.exit(1 if FAILURES else 0)

@@ -15,35 +15,15 @@ for merge (it compares bytes), as the header documents; bad levels exit
 import glob
 import os
 import shutil
-import subprocess
 import sys
-import tempfile
 
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from harness import MODEL, check, p, run, session, start  # noqa: E402
 from png_codec import png_decode  # noqa: E402
 
-CLI, MODEL = sys.argv[1], sys.argv[2]
-TMP = tempfile.mkdtemp(prefix="v2f-pnglevel-")
-ENV = {k: v for k, v in os.environ.items()
-       if not k.startswith("SLURM_") and k != "JOB_COMPLETION_INDEX"}
-FAILURES = []
-
-
-def check(cond, what):
-    print(("ok   " if cond else "FAIL ") + what, flush=True)
-    if not cond:
-        FAILURES.append(what)
-    return cond
-
-
-def run(args):
-    return subprocess.run([CLI] + args, env=ENV, capture_output=True, text=True)
-
-
-def p(name):
-    return os.path.join(TMP, name)
+TMP = start("v2f-pnglevel-")
 
 
 def files(out):
@@ -79,7 +59,7 @@ BASE = ["--model", MODEL, "--ids", IDS, "--per-id", "2", "--seed", "3",
 # --batch 1: a resume or a shard makes its images in the same batch shape as
 # the one-run folder, so pixels compare exactly (other shapes may round
 # 1/255 apart, as documented).
-try:
+with session():
     r = run(["generate", "--out", p("default")] + BASE)
     check(r.returncode == 0, f"default level: exit 0 ({r.stderr.strip()})")
     default = files(p("default"))
@@ -144,10 +124,3 @@ try:
         check(False, "DatasetJob(png_level=10) refused")
     except vec2face.InvalidArgumentError as e:
         check("png_level 10" in str(e), f"DatasetJob(png_level=10) refused: {e}")
-finally:
-    shutil.rmtree(TMP, ignore_errors=True)
-
-if FAILURES:
-    print(f"{len(FAILURES)} failed:", *FAILURES, sep="\n  ")
-    sys.exit(1)
-print("all passed")

@@ -13,47 +13,18 @@ predicted by comparing it with images made from one template at a time.
 import glob
 import os
 import shutil
-import subprocess
 import sys
-import tempfile
-import time
 
 import numpy as np
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from harness import (MODEL, check, log, p, run, session, start)  # noqa: E402
+from harness import MANIFEST_HEADER as HEADER  # noqa: E402
 from png_codec import png_decode, write_png  # noqa: E402
 
-CLI, MODEL = sys.argv[1], sys.argv[2]
-TMP = tempfile.mkdtemp(prefix="v2f-recipe-")
-ENV = {k: v for k, v in os.environ.items()
-       if not k.startswith("SLURM_") and k != "JOB_COMPLETION_INDEX"}
-HEADER = ("identity,file,image,source,eps,seed,attempt,status,similarity,"
-          "quality,yaw")
-FAILURES = []
-T0 = time.time()
+TMP = start("v2f-recipe-")
 torch.set_num_threads(1)
-
-
-def log(msg):
-    print(f"[{time.time() - T0:6.1f}s] {msg}", flush=True)
-
-
-def check(cond, what):
-    log(("ok   " if cond else "FAIL ") + what)
-    if not cond:
-        FAILURES.append(what)
-    return cond
-
-
-def run(args, env=None):
-    e = dict(ENV)
-    e.update(env or {})
-    return subprocess.run([CLI] + args, env=e, capture_output=True, text=True)
-
-
-def p(*names):
-    return os.path.join(TMP, *names)
 
 
 # ---- independent helpers ----
@@ -454,16 +425,9 @@ def test_usage():
     check(not os.path.exists(p("x")), "usage errors create nothing")
 
 
-try:
+with session():
     test_usage()
     test_measure()
     test_missing_parts()
     test_filter()
     test_pose_templates()
-finally:
-    if not FAILURES:
-        shutil.rmtree(TMP, ignore_errors=True)
-    else:
-        log(f"kept {TMP} for inspection")
-log(f"{len(FAILURES)} failure(s)")
-sys.exit(1 if FAILURES else 0)

@@ -24,46 +24,23 @@ import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 
 import numpy as np
 
-CLI, MODEL, LIB = sys.argv[1], sys.argv[2], sys.argv[3]
+LIB = sys.argv[3]
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "..", "bindings", "python"))
 os.environ["VEC2FACE_LIBRARY"] = LIB
 import vec2face  # noqa: E402
 sys.path.insert(0, HERE)
+# after VEC2FACE_LIBRARY is set: the CLI's environment (harness.ENV) has it too
+from harness import CLI, ENV, MODEL, check, log, p, run, session, start  # noqa: E402
 from png_codec import png_decode  # noqa: E402  (independent of the library)
 
-TMP = tempfile.mkdtemp(prefix="v2f-report-")
-ENV = {k: v for k, v in os.environ.items()
-       if not k.startswith("SLURM_") and k != "JOB_COMPLETION_INDEX"}
-FAILURES = []
-T0 = time.time()
+TMP = start("v2f-report-")
 TOL = 1e-5          # cosines (features from another batch shape)
 REL = 1e-5          # quality, yaw: relative
-
-
-def log(msg):
-    print(f"[{time.time() - T0:5.1f}s] {msg}", flush=True)
-
-
-def check(cond, what):
-    log(("ok   " if cond else "FAIL ") + what)
-    if not cond:
-        FAILURES.append(what)
-    return cond
-
-
-def run(args):
-    return subprocess.run([CLI] + args, env=ENV, capture_output=True,
-                          text=True)
-
-
-def p(*names):
-    return os.path.join(TMP, *names)
 
 
 def decode(path):
@@ -624,28 +601,20 @@ def test_c_api(model, out):
 
 
 def main():
-    model = vec2face.Model(MODEL, threads=1)
-    tests = [("help", test_help_and_usage)]
-    for name, fn in tests:
-        log(f"---- {name}")
-        fn()
-    log("---- png, incomplete")
-    out, ids, _ = test_png_incomplete(model)
-    log("---- jpeg, one identity")
-    test_jpeg_one_identity(model)
-    log("---- C API")
-    test_c_api(model, out)
-    log("---- parts, no model, identities file")
-    test_parts_and_no_model(out, ids)
-    log("---- interrupt")
-    test_interrupt(out)
-    if FAILURES:
-        log(f"{len(FAILURES)} FAILED:")
-        for f in FAILURES:
-            log(f"  {f}")
-        sys.exit(1)
-    shutil.rmtree(TMP, ignore_errors=True)
-    log("all passed")
+    with session():
+        model = vec2face.Model(MODEL, threads=1)
+        log("---- help")
+        test_help_and_usage()
+        log("---- png, incomplete")
+        out, ids, _ = test_png_incomplete(model)
+        log("---- jpeg, one identity")
+        test_jpeg_one_identity(model)
+        log("---- C API")
+        test_c_api(model, out)
+        log("---- parts, no model, identities file")
+        test_parts_and_no_model(out, ids)
+        log("---- interrupt")
+        test_interrupt(out)
 
 
 if __name__ == "__main__":

@@ -17,24 +17,15 @@ import os
 import shutil
 import subprocess
 import sys
-import tempfile
 import time
 
 import numpy as np
 
-CLI, MODEL = sys.argv[1], sys.argv[2]
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from harness import MODEL, check, run, session, start  # noqa: E402
+
 SHOT = sys.argv[sys.argv.index("--screenshot") + 1] if "--screenshot" in sys.argv else None
 CHROMIUM = os.environ.get("V2F_CHROMIUM", "/usr/bin/chromium")
-FAILURES = []
-T0 = time.time()
-
-
-def check(cond, what):
-    print(f"[{time.time() - T0:5.1f}s] " + ("ok   " if cond else "FAIL ") + what, flush=True)
-    if not cond:
-        FAILURES.append(what)
-
-
 class Browser:
     """Chromium with the DevTools protocol over a pipe, one page attached."""
 
@@ -156,16 +147,15 @@ def main():
     if not os.access(CHROMIUM, os.X_OK):
         print(f"skipped: no Chromium at {CHROMIUM} (set V2F_CHROMIUM)")
         sys.exit(77)
-    tmp = tempfile.mkdtemp(prefix="v2f-browser-")
-    try:
+    tmp = start("v2f-browser-")
+    with session():
         data = os.path.join(tmp, "data")
         ids = os.path.join(tmp, "ids.npy")
         np.save(ids, (np.random.default_rng(19).standard_normal((4, 512)) * 2.0).astype(np.float32))
-        r = subprocess.run([CLI, "generate", "--model", MODEL, "--ids", ids, "--out", data,
-                            "--per-id", "4", "--seed", "3", "--quiet"], capture_output=True, text=True)
+        r = run(["generate", "--model", MODEL, "--ids", ids, "--out", data,
+                 "--per-id", "4", "--seed", "3", "--quiet"])
         check(r.returncode == 0, f"generate: exit 0 ({r.stderr.strip()[-200:]})")
-        r = subprocess.run([CLI, "report", data, "--models", MODEL, "--quiet"],
-                           capture_output=True, text=True)
+        r = run(["report", data, "--models", MODEL, "--quiet"])
         check(r.returncode == 0, f"report: exit 0 ({r.stderr.strip()[-200:]})")
         # The page from a copied folder (another path; the original gone).
         copy = os.path.join(tmp, "elsewhere", "copy")
@@ -215,12 +205,6 @@ def main():
                 print(f"screenshot: {SHOT} ({len(png)} bytes, 1000x{h})")
         finally:
             br.close()
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-    if FAILURES:
-        print(f"{len(FAILURES)} check(s) failed")
-        sys.exit(1)
-    print("all browser checks passed")
 
 
 if __name__ == "__main__":

@@ -21,51 +21,27 @@ the first still runs, a double submit):
 import glob
 import os
 import re
-import shutil
 import signal
 import socket
 import subprocess
 import sys
-import tempfile
 import time
 
 import numpy as np
 
-CLI, MODEL, FAULT_SO = sys.argv[1], sys.argv[2], sys.argv[3]
-TMP = tempfile.mkdtemp(prefix="v2f-lock-")
-ENV = {k: v for k, v in os.environ.items()
-       if not k.startswith("SLURM_") and k != "JOB_COMPLETION_INDEX"}
-FAILURES = []
-T0 = time.time()
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import harness  # noqa: E402
+from harness import CLI, ENV, MODEL, check, images, p, run, session  # noqa: E402
+
+FAULT_SO = sys.argv[3]
+TMP = harness.start("v2f-lock-")
 BUSY = 3
-
-
-def log(msg):
-    print(f"[{time.time() - T0:5.1f}s] {msg}", flush=True)
-
-
-def check(cond, what):
-    log(("ok   " if cond else "FAIL ") + what)
-    if not cond:
-        FAILURES.append(what)
-    return cond
-
-
-def p(name):
-    return os.path.join(TMP, name)
-
-
-def run(args, env=None):
-    return subprocess.run([CLI] + args, env=dict(ENV, **(env or {})),
-                          capture_output=True, text=True)
 
 
 def slow(out):
     """A holder that runs for seconds whatever the CPU: every manifest
     append (one per image with --batch 1) waits DELAY_MS (fault_inject.c)."""
-    asan = os.environ.get("ASAN_OPTIONS", "")
-    return {"LD_PRELOAD": FAULT_SO, "V2F_FAULT_DIR": out, "V2F_FAULT_DELAY_MS": str(DELAY_MS),
-            "ASAN_OPTIONS": (asan + ":" if asan else "") + "verify_asan_link_order=0"}
+    return harness.fault_env(FAULT_SO, V2F_FAULT_DIR=out, V2F_FAULT_DELAY_MS=str(DELAY_MS))
 
 
 def start(args, name, env=None):
@@ -80,11 +56,6 @@ def start(args, name, env=None):
 
 def stderr_of(pr):
     return open(pr.err_path).read()
-
-
-def images(out):
-    return {os.path.relpath(f, out): open(f, "rb").read()
-            for f in glob.glob(os.path.join(out, "[0-9]*", "*"))}
 
 
 def manifest_rows(out):
@@ -284,7 +255,7 @@ def test_help():
           "generate --help documents --wait-lock, the lock file and exit status 3")
 
 
-try:
+with session():
     test_help()
     r = run(["generate", "--out", p("ref"), "--quiet"] + RECIPE)
     check(r.returncode == 0, f"reference run ({r.stderr.strip()})")
@@ -296,10 +267,3 @@ try:
     test_sigkill_releases(REF)
     test_no_flock()
     test_merge_ignores_locks()
-finally:
-    if not FAILURES:
-        shutil.rmtree(TMP, ignore_errors=True)
-    else:
-        log(f"kept {TMP} for inspection")
-log(f"{len(FAILURES)} failure(s)")
-sys.exit(1 if FAILURES else 0)

@@ -1,65 +1,48 @@
+# The `vec2face` command end to end: python3 SCRIPT CLI MODEL_DIR [ARGS...]
+# (tests/cli/harness.py), with the tiny models and the Python binding
+# reachable (some scripts compute expected values through it).
+function(v2f_cli_test name script timeout)
+  add_test(NAME ${name}
+    COMMAND ${CMAKE_COMMAND} -E env PYTHONPATH=${V2F_PYPATH}
+            VEC2FACE_LIBRARY=$<TARGET_FILE:vec2face>
+            ${V2F_PYTHON} ${CMAKE_CURRENT_FUNCTION_LIST_DIR}/${script}
+            $<TARGET_FILE:vec2face_cli> ${V2F_TEST_MODELS}/tiny ${ARGN})
+  set_tests_properties(${name} PROPERTIES FIXTURES_REQUIRED models TIMEOUT ${timeout})
+endfunction()
+
 # The dataset pipeline end to end through the `vec2face` command: one run
 # vs. three shards, kill -9 and resume, refused recipe change, disk full
 # (RLIMIT_FSIZE), verify on damaged folders, --help and usage errors.
-add_test(NAME dataset_cli
-  COMMAND ${V2F_PYTHON} ${CMAKE_CURRENT_LIST_DIR}/test_dataset.py
-          $<TARGET_FILE:vec2face_cli> ${V2F_TEST_MODELS}/tiny)
-set_tests_properties(dataset_cli PROPERTIES FIXTURES_REQUIRED models
-                     TIMEOUT 300)
+v2f_cli_test(dataset_cli test_dataset.py 300)
 
 # Recipe options (0.2): measured metrics checked against PyTorch on the
 # decoded PNGs, the identity-consistency filter (drop / regenerate, counts,
 # shards, resume), AttrOP images, sampled and landmark-image pose
 # templates, refused changes on restart.
-add_test(NAME dataset_recipe_options
-  COMMAND ${V2F_PYTHON} ${CMAKE_CURRENT_LIST_DIR}/test_recipe_options.py
-          $<TARGET_FILE:vec2face_cli> ${V2F_TEST_MODELS}/tiny)
-set_tests_properties(dataset_recipe_options PROPERTIES
-                     FIXTURES_REQUIRED models TIMEOUT 600)
+v2f_cli_test(dataset_recipe_options test_recipe_options.py 600)
 
 # sample-ids and centres against NumPy brute force, generate --recipe FILE
 # and generate --identities DIR (the Python binding computes the expected
 # features and raw sampler candidates).
-add_test(NAME dataset_cli_ids
-  COMMAND ${CMAKE_COMMAND} -E env PYTHONPATH=${V2F_PYPATH}
-          VEC2FACE_LIBRARY=$<TARGET_FILE:vec2face>
-          ${V2F_PYTHON} ${CMAKE_CURRENT_LIST_DIR}/test_cli_ids.py
-          $<TARGET_FILE:vec2face_cli> ${V2F_TEST_MODELS}/tiny)
-set_tests_properties(dataset_cli_ids PROPERTIES FIXTURES_REQUIRED models
-                     TIMEOUT 600)
+v2f_cli_test(dataset_cli_ids test_cli_ids.py 600)
 
 # `vec2face report`: every number of report.json recomputed by brute force
 # (features through the Python binding, float64 NumPy), the contact sheet
 # pixel by pixel, the HTML self-contained; incomplete, JPEG, one-identity
 # datasets, models lacking parts, usage errors.
-add_test(NAME dataset_report
-  COMMAND ${V2F_PYTHON} ${CMAKE_CURRENT_LIST_DIR}/test_report.py
-          $<TARGET_FILE:vec2face_cli> ${V2F_TEST_MODELS}/tiny
-          $<TARGET_FILE:vec2face>)
-set_tests_properties(dataset_report PROPERTIES FIXTURES_REQUIRED models
-                     TIMEOUT 300)
+v2f_cli_test(dataset_report test_report.py 300 $<TARGET_FILE:vec2face>)
 
 # `vec2face merge`: three shards generated into three folders and merged
 # equal a one-run dataset byte for byte; rerun is a no-op; union of
 # same-named parts; interrupted merge completed; other recipe and
 # conflicting files refused with DST untouched; --link; usage errors.
-add_test(NAME dataset_merge
-  COMMAND ${V2F_PYTHON} ${CMAKE_CURRENT_LIST_DIR}/test_merge.py
-          $<TARGET_FILE:vec2face_cli> ${V2F_TEST_MODELS}/tiny)
-set_tests_properties(dataset_merge PROPERTIES FIXTURES_REQUIRED models
-                     TIMEOUT 300)
+v2f_cli_test(dataset_merge test_merge.py 300)
 
 # PNG compression level (0.3): --png-level and the recipe-file key give the
 # same pixels (independent decoder) at another zlib level; not in the
 # digest, so resumed folders mix levels and verify accepts them; shards at
 # different levels merge, one image at two levels conflicts; bad values.
-add_test(NAME dataset_png_level
-  COMMAND ${CMAKE_COMMAND} -E env PYTHONPATH=${V2F_PYPATH}
-          VEC2FACE_LIBRARY=$<TARGET_FILE:vec2face>
-          ${V2F_PYTHON} ${CMAKE_CURRENT_LIST_DIR}/test_png_level.py
-          $<TARGET_FILE:vec2face_cli> ${V2F_TEST_MODELS}/tiny)
-set_tests_properties(dataset_png_level PROPERTIES FIXTURES_REQUIRED models
-                     TIMEOUT 300)
+v2f_cli_test(dataset_png_level test_png_level.py 300)
 
 # Fault injection for the tests below (LD_PRELOAD): writes under a folder
 # fail with ENOSPC after N bytes; flock fails with a chosen errno.
@@ -80,12 +63,7 @@ set_tests_properties(test_dataset_lock PROPERTIES TIMEOUT 300)
 # nothing; --wait-lock waits, then finds the work done; SIGTERM ends a
 # wait; SIGKILL releases the lock and the next run resumes; a file system
 # without flock warns and runs; verify and merge ignore the lock files.
-add_test(NAME dataset_shard_lock
-  COMMAND ${V2F_PYTHON} ${CMAKE_CURRENT_LIST_DIR}/test_shard_lock.py
-          $<TARGET_FILE:vec2face_cli> ${V2F_TEST_MODELS}/tiny
-          $<TARGET_FILE:v2f_fault_inject>)
-set_tests_properties(dataset_shard_lock PROPERTIES FIXTURES_REQUIRED models
-                     TIMEOUT 300)
+v2f_cli_test(dataset_shard_lock test_shard_lock.py 300 $<TARGET_FILE:v2f_fault_inject>)
 
 # Disk full in the middle of `generate` and `merge`: on a real 600 KiB
 # tmpfs (in a mount namespace, when the test may mount one; else skipped
@@ -93,9 +71,4 @@ set_tests_properties(dataset_shard_lock PROPERTIES FIXTURES_REQUIRED models
 # file, no partial file under a final name, verify lists what is missing,
 # the rerun with space completes byte-identical to an uninterrupted run /
 # the normal merge.
-add_test(NAME dataset_disk_full
-  COMMAND ${V2F_PYTHON} ${CMAKE_CURRENT_LIST_DIR}/test_disk_full.py
-          $<TARGET_FILE:vec2face_cli> ${V2F_TEST_MODELS}/tiny
-          $<TARGET_FILE:v2f_fault_inject>)
-set_tests_properties(dataset_disk_full PROPERTIES FIXTURES_REQUIRED models
-                     TIMEOUT 300)
+v2f_cli_test(dataset_disk_full test_disk_full.py 300 $<TARGET_FILE:v2f_fault_inject>)

@@ -123,47 +123,19 @@ def test_report_summary_matches_json_and_our_measurements(model, dataset, np, tm
 
 
 def _read_png_rgb(path, width, height, np):
-    """Decode an 8-bit RGB PNG with zlib (no other decoder needed)."""
-    import struct
-    import zlib
+    """Decode an 8-bit RGB PNG with the tests' own decoder, independent of the
+    library: tests/cli/png_codec.py, loaded by path (tests/cli is no package,
+    and on sys.path its test_report.py would shadow this one) and only here
+    (it needs numpy, which the binding's tests do not require)."""
+    import importlib.util
+    spec = importlib.util.spec_from_file_location(
+        "v2f_png_codec", Path(__file__).resolve().parents[3] / "tests" / "cli" / "png_codec.py")
+    codec = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(codec)
     data = Path(path).read_bytes()
-    assert data[:8] == b"\x89PNG\r\n\x1a\n"
-    pos, idat, ihdr = 8, b"", None
-    while pos < len(data):
-        n, kind = struct.unpack(">I4s", data[pos:pos + 8])
-        body = data[pos + 8:pos + 8 + n]
-        if kind == b"IHDR":
-            ihdr = struct.unpack(">IIBBBBB", body)
-        elif kind == b"IDAT":
-            idat += body
-        pos += 12 + n
+    ihdr = codec.png_header(data)
     assert ihdr[:4] == (width, height, 8, 2), ihdr
-    raw = zlib.decompress(idat)
-    stride = width * 3
-    img = np.zeros((height, stride), np.int64)
-    prev = np.zeros(stride, np.int64)
-    for y in range(height):
-        f, line = raw[y * (stride + 1)], np.frombuffer(
-            raw[y * (stride + 1) + 1:(y + 1) * (stride + 1)], np.uint8).astype(np.int64)
-        cur = np.zeros(stride, np.int64)
-        for x in range(stride):
-            a = cur[x - 3] if x >= 3 else 0
-            b = prev[x]
-            c = prev[x - 3] if x >= 3 else 0
-            if f == 0:
-                p = 0
-            elif f == 1:
-                p = a
-            elif f == 2:
-                p = b
-            elif f == 3:
-                p = (a + b) // 2
-            else:
-                pa, pb, pc = abs(b - c), abs(a - c), abs(a + b - 2 * c)
-                p = a if pa <= pb and pa <= pc else (b if pb <= pc else c)
-            cur[x] = (line[x] + p) & 255
-        img[y], prev = cur, cur
-    return img.reshape(height, width, 3)
+    return codec.png_decode(data).astype(np.int64)
 
 
 def test_report_without_model_and_default_prefix(dataset):
