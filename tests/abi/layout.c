@@ -263,6 +263,18 @@ int main(void)
     F(v2f_dataset_report, problems);
     F(v2f_dataset_report, first_problem);
     F(v2f_dataset_report, images_dropped);
+    S(v2f_dataset_merge_opts);
+    F(v2f_dataset_merge_opts, struct_size);
+    F(v2f_dataset_merge_opts, link);
+    F(v2f_dataset_merge_opts, verify);
+    F(v2f_dataset_merge_opts, progress);
+    F(v2f_dataset_merge_opts, progress_user);
+    S(v2f_dataset_merge_stats);
+    F(v2f_dataset_merge_stats, struct_size);
+    F(v2f_dataset_merge_stats, sources);
+    F(v2f_dataset_merge_stats, files_copied);
+    F(v2f_dataset_merge_stats, parts_merged);
+    F(v2f_dataset_merge_stats, files_skipped);
     S(v2f_dataset_report_opts);
     F(v2f_dataset_report_opts, struct_size);
     F(v2f_dataset_report_opts, out_prefix);
