@@ -26,7 +26,8 @@ from .identities import (Sampler, SampleStats, SeparabilityReport,  # noqa: E402
 from .files import (read_image, read_npy, read_npy_shape, read_npz, write_image,  # noqa: E402,F401
                     write_images, write_npy)
 from .dataset import (DatasetFilter, DatasetFormat, DatasetJob, DatasetMeasure,  # noqa: E402,F401
-                      DatasetPoseOrder, DatasetReport, DatasetStats, verify_dataset)
+                      DatasetPoseOrder, DatasetReport, DatasetStats, MergeStats,
+                      merge_datasets, verify_dataset)
 from .report import DatasetSummary, ReportMeasured, report_dataset  # noqa: E402,F401
 
 # The public names (also what `from vec2face import *` and type checkers see).
@@ -42,6 +43,6 @@ __all__: List[str] = [
     "identity_centres_from_folder", "perturb", "sample_identities", "separability",
     "read_image", "read_npy", "read_npy_shape", "read_npz", "write_image", "write_images",
     "write_npy", "DatasetFilter", "DatasetFormat", "DatasetJob", "DatasetMeasure",
-    "DatasetPoseOrder", "DatasetReport", "DatasetStats", "verify_dataset", "DatasetSummary",
+    "DatasetPoseOrder", "DatasetReport", "DatasetStats", "verify_dataset", "MergeStats", "merge_datasets", "DatasetSummary",
     "ReportMeasured", "report_dataset",
 ]

@@ -230,6 +230,16 @@ class v2f_dataset_report(Structure):
                 ("images_dropped", c_uint64)]  # @since 0.2
 
 
+class v2f_dataset_merge_opts(Structure):  # @since 0.4
+    _fields_ = [("struct_size", c_uint32), ("link", c_int32), ("verify", c_int32),
+                ("progress", PROGRESS_FN), ("progress_user", c_void_p)]
+
+
+class v2f_dataset_merge_stats(Structure):  # @since 0.4
+    _fields_ = [("struct_size", c_uint32), ("sources", c_uint64), ("files_copied", c_uint64),
+                ("parts_merged", c_uint64), ("files_skipped", c_uint64)]
+
+
 class v2f_dataset_report_opts(Structure):
     _fields_ = [("struct_size", c_uint32), ("out_prefix", c_char_p), ("identities", c_char_p),
                 ("batch_size", c_int32), ("histogram_bins", c_int32), ("threshold", c_float),
@@ -256,8 +266,8 @@ STRUCTS: Dict[str, Type[Structure]] = {cls.__name__: cls for cls in (
     v2f_runtime_opts, v2f_model_info, v2f_part_info, v2f_gen_opts, v2f_attrop_opts,
     v2f_attrop_losses, v2f_perturb_opts, v2f_sampler_fit_opts, v2f_sample_opts,
     v2f_sample_stats, v2f_centres_opts, v2f_separability_opts, v2f_separability_report,
-    v2f_dataset_recipe, v2f_dataset_stats, v2f_dataset_report, v2f_dataset_report_opts,
-    v2f_dataset_summary,
+    v2f_dataset_recipe, v2f_dataset_stats, v2f_dataset_report, v2f_dataset_merge_opts,
+    v2f_dataset_merge_stats, v2f_dataset_report_opts, v2f_dataset_summary,
     v2f_image_read_opts, v2f_image_write_opts)}
 
 # ---------------------------------------------------------------- functions
@@ -335,6 +345,11 @@ FUNCTIONS: Dict[str, Tuple[Any, List[Any]]] = {
     "v2f_dataset_job_stats": (_status, [_vp, POINTER(v2f_dataset_stats)]),
     "v2f_dataset_job_free": (None, [_vp]),
     "v2f_dataset_verify": (_status, [c_char_p, POINTER(v2f_dataset_report)]),
+    "v2f_dataset_merge_opts_init": (None, [POINTER(v2f_dataset_merge_opts), c_size_t]),
+    "v2f_dataset_merge": (_status, [c_char_p, POINTER(c_char_p), c_size_t,
+                                    POINTER(v2f_dataset_merge_opts),
+                                    POINTER(v2f_dataset_merge_stats),
+                                    POINTER(v2f_dataset_report)]),
     # dataset reports
     "v2f_dataset_report_opts_init": (None, [POINTER(v2f_dataset_report_opts), c_size_t]),
     "v2f_dataset_report_write": (_status, [_vp, c_char_p, POINTER(v2f_dataset_report_opts),

@@ -5,6 +5,9 @@
         stats = job.run(progress=lambda done, total: print(done, total))
     report = vec2face.verify_dataset("out")
     assert report.ok, report.first_problem
+    # shards made in folders of their own (no shared filesystem):
+    merged = vec2face.merge_datasets("all", ["node0", "node1"])
+    assert merged.report.ok, merged.report.first_problem
 
 The folder (see "Datasets" in vec2face.h): ``recipe.txt``,
 ``<identity %06d>/<image %03d>.png|jpg`` and ``manifest/part-K-of-N.csv``.
@@ -42,7 +45,7 @@ PathLike = Union[str, "os.PathLike[str]"]
 _E = TypeVar("_E", bound=enum.Enum)
 
 __all__ = ["DatasetFilter", "DatasetFormat", "DatasetJob", "DatasetMeasure", "DatasetPoseOrder",
-           "DatasetStats", "DatasetReport", "verify_dataset"]
+           "DatasetStats", "DatasetReport", "verify_dataset", "MergeStats", "merge_datasets"]
 
 
 class DatasetFormat(enum.IntEnum):
@@ -365,10 +368,18 @@ def verify_dataset(out_dir: PathLike) -> DatasetReport:
     FileIOError when there is no readable recipe.txt."""
     lib = _lib.get()
     r = _api.new_out_struct(_api.v2f_dataset_report)
-    status = lib.v2f_dataset_verify(os.fsencode(out_dir), ctypes.byref(r))
+    return _report(lib.v2f_dataset_verify(os.fsencode(out_dir), ctypes.byref(r)), r)
+
+
+verify = verify_dataset
+
+
+def _report(status: int, r: Any) -> DatasetReport:
+    """A DatasetReport from a filled v2f_dataset_report: V2F_E_FORMAT
+    (problems found) is a report, not an exception."""
     message = ""
     if status == Status.E_FORMAT:
-        message = _lib.last_error()  # problems found: a report, not an exception
+        message = _lib.last_error()
     else:
         call(status)
     counts = {f.name: int(getattr(r, f.name)) for f in dataclasses.fields(DatasetReport)
@@ -378,4 +389,50 @@ def verify_dataset(out_dir: PathLike) -> DatasetReport:
                          message=message)
 
 
-verify = verify_dataset
+@dataclasses.dataclass(frozen=True)
+class MergeStats:
+    """What merge_datasets did (v2f_dataset_merge_stats) and the verify
+    report of the merged folder (``report.ok`` False: merged, but not
+    complete yet, e.g. shards still missing)."""
+    sources: int          # source folders merged
+    files_copied: int     # images (and manifest parts DST lacked) copied or linked
+    parts_merged: int     # manifest parts written as the union of their rows
+    files_skipped: int    # already in DST with the same bytes, or the same in two sources
+    report: DatasetReport
+
+
+def merge_datasets(out_dir: PathLike, sources: Iterable[PathLike], *, link: bool = False,
+                   progress: Optional[ProgressFn] = None) -> MergeStats:
+    """Combine dataset folders of one recipe (e.g. shards made on machines
+    without a shared filesystem) into out_dir, then verify it
+    (v2f_dataset_merge). Every check runs before the first write: sources
+    of other recipes or a file of the same name with other bytes raise
+    InvalidArgumentError naming both, with nothing written. ``link``:
+    hard-link images instead of copying them. progress(done, total)
+    (files written / to write) before the first write and after each file;
+    a truthy return (or Ctrl-C) stops after the current file, leaving no
+    temporary file; calling again finishes the merge."""
+    lib = _lib.get()
+    srcs = [os.fsencode(s) for s in sources]
+    if not srcs:
+        raise InvalidArgumentError("merge_datasets: at least one source folder is needed")
+    arr = (ctypes.c_char_p * len(srcs))(*srcs)
+    opts = _api.v2f_dataset_merge_opts()
+    lib.v2f_dataset_merge_opts_init(ctypes.byref(opts), ctypes.sizeof(opts))
+    opts.link = 1 if link else 0
+    st = _api.new_out_struct(_api.v2f_dataset_merge_stats)
+    r = _api.new_out_struct(_api.v2f_dataset_report)
+    with interruptible() as intr:
+        prog = make_progress(progress, intr)
+        if prog is not None:
+            opts.progress = prog.cfn
+        status = lib.v2f_dataset_merge(os.fsencode(out_dir), arr, len(srcs),
+                                       ctypes.byref(opts), ctypes.byref(st), ctypes.byref(r))
+    if status != Status.E_FORMAT or st.sources == 0:
+        call(status, prog)   # a refusal is V2F_E_FORMAT too, with no stats
+    return MergeStats(sources=int(st.sources), files_copied=int(st.files_copied),
+                      parts_merged=int(st.parts_merged), files_skipped=int(st.files_skipped),
+                      report=_report(status, r))
+
+
+merge = merge_datasets
