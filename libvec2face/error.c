@@ -1,6 +1,7 @@
 /* Errors, statuses, versions and the log hook. */
 #define _DEFAULT_SOURCE 1   /* sysconf(_SC_PHYS_PAGES) */
 #include "error.h"
+#include "vec2face/vec2face_version.h"
 
 #include <pthread.h>
 #include <stdatomic.h>
@@ -11,7 +12,15 @@
 
 static _Thread_local char tls_message[1024];
 
-const char *v2f_version(void) { return "0.3.0"; }
+/* "MAJOR.MINOR.PATCH" from the generated vec2face_version.h, so that the
+ * version is written once (project(VERSION) in CMakeLists.txt). */
+#define V2F_STR_(x) #x
+#define V2F_STR(x) V2F_STR_(x)
+const char *v2f_version(void)
+{
+    return V2F_STR(V2F_VERSION_MAJOR) "." V2F_STR(V2F_VERSION_MINOR) "."
+           V2F_STR(V2F_VERSION_PATCH);
+}
 
 int32_t v2f_abi_version(void) { return V2F_ABI_VERSION; }
 

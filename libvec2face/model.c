@@ -1,19 +1,15 @@
 /* Model directories: load, free, describe. */
-#define _GNU_SOURCE   /* sched_getaffinity, CPU_COUNT */
 #include "model.h"
 
 #include <errno.h>
-#ifdef __linux__
-#include <sched.h>
-#endif
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include "error.h"
 #include "model_precheck.h"
+#include "util/cpu.h"
 
 const char *const v2f__part_files[V2F_PART_COUNT] = {
     "generator.pt", "pose_generator.pt", "pose_cond.pt",
@@ -32,20 +28,6 @@ void v2f_runtime_opts_init(v2f_runtime_opts *o, size_t size)
     d.memory_limit = 0;      /* half of the physical memory */
     d.attrop = V2F_ATTROP_ENABLED;
     memcpy(o, &d, d.struct_size);
-}
-
-/* CPUs this process may run on: under taskset, cpusets or a container's
- * CPU set more threads than that only contend (and spinning OpenMP threads
- * collapse); online CPUs when the affinity mask cannot be read. */
-static int32_t online_cpus(void)
-{
-#ifdef __linux__
-    cpu_set_t set;
-    if (sched_getaffinity(0, sizeof set, &set) == 0 && CPU_COUNT(&set) > 0)
-        return (int32_t)CPU_COUNT(&set);
-#endif
-    long n = sysconf(_SC_NPROCESSORS_ONLN);
-    return n > 0 ? (int32_t)n : 1;
 }
 
 int32_t v2f__default_batch(const char *device, uint64_t memory_limit, uint64_t per_image)
@@ -103,7 +85,7 @@ v2f_status v2f_model_load(const char *dir, const v2f_runtime_opts *opts,
     v2f__model_limits_default(&limits);
     if (o.max_model_bytes)
         limits.max_file_bytes = limits.max_total_bytes = o.max_model_bytes;
-    if ((s = v2f_shim_set_threads(o.threads > 0 ? o.threads : online_cpus())))
+    if ((s = v2f_shim_set_threads(o.threads > 0 ? o.threads : v2f__cpu_count())))
         goto fail;
     m->threads = v2f_shim_get_threads();
 

@@ -1,79 +1,33 @@
 /* Identity centres from a folder tree of face crops: ROOT/<id>/<images>,
  * the mean ArcFace feature per identity (the official center_features). */
-#include <dirent.h>
-#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
-#include <sys/stat.h>
 
 #include "error.h"
 #include "io/array.h"
+#include "util/fsutil.h"
 
 #define BATCH 16
 #define FN "v2f_identity_centres_from_folder"
 
+/* Sorted entry names (util/fsutil.h's v2f__list_dir). */
 typedef struct names {
     char **v;
-    size_t n, cap;
+    size_t n;
 } names;
 
 static void names_free(names *l)
 {
-    for (size_t i = 0; i < l->n; i++) free(l->v[i]);
-    free(l->v);
+    v2f__free_strings(l->v, l->n);
     memset(l, 0, sizeof *l);
-}
-
-static int names_push(names *l, const char *s)
-{
-    if (l->n == l->cap) {
-        size_t cap = l->cap ? l->cap * 2 : 64;
-        char **v = realloc(l->v, cap * sizeof *v);
-        if (!v) return -1;
-        l->v = v;
-        l->cap = cap;
-    }
-    if (!(l->v[l->n] = strdup(s))) return -1;
-    l->n++;
-    return 0;
-}
-
-static int cmp_names(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-static int is_image_name(const char *name)
-{
-    const char *dot = strrchr(name, '.');
-    return dot && (!strcasecmp(dot, ".png") || !strcasecmp(dot, ".jpg") ||
-                   !strcasecmp(dot, ".jpeg"));
 }
 
 /* Entries of `dir` that are directories (want_dirs) or image files, sorted. */
 static v2f_status list(const char *dir, int want_dirs, names *out)
 {
-    DIR *d = opendir(dir);
-    struct dirent *e;
-    char path[4096];
-    if (!d) return v2f__fail(V2F_E_IO, FN ": %s: %s", dir, strerror(errno));
-    while ((e = readdir(d))) {
-        struct stat st;
-        if (e->d_name[0] == '.') continue;
-        if (snprintf(path, sizeof path, "%s/%s", dir, e->d_name) >= (int)sizeof path) continue;
-        if (stat(path, &st) != 0) continue;
-        int keep = want_dirs ? S_ISDIR(st.st_mode) : S_ISREG(st.st_mode) && is_image_name(e->d_name);
-        if (keep && names_push(out, e->d_name)) {
-            closedir(d);
-            return v2f__fail(V2F_E_NO_MEMORY, FN ": out of memory");
-        }
-    }
-    closedir(d);
-    if (out->n) qsort(out->v, out->n, sizeof *out->v, cmp_names);
-    return V2F_OK;
+    return v2f__list_dir(dir, want_dirs, &out->v, &out->n);
 }
 
 /* Accumulate the features of the images of one identity into sum[512]. */

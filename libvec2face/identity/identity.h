@@ -83,13 +83,4 @@ void v2f__rowmax_par(v2f__pool *pool, const float *rows, size_t nrows,
                      const v2f__panels *p, size_t j0, size_t j1,
                      int64_t self_base, float *rowmax, float *scratch);
 
-/* Minimal .npz writer (stored members, CRC32), atomic. */
-typedef struct v2f__npz_member {
-    const char *name;     /* without ".npy" */
-    const float *data;
-    size_t rows, cols;
-} v2f__npz_member;
-v2f_status v2f__npz_write(const char *path, const v2f__npz_member *m,
-                          size_t count);
-
 #endif

@@ -4,9 +4,9 @@
 #include <math.h>
 #include <pthread.h>
 #include <stdlib.h>
-#include <unistd.h>
 
 #include "identity.h"
+#include "util/cpu.h"
 
 struct v2f__pool {
     int32_t threads;
@@ -63,8 +63,8 @@ v2f_status v2f__pool_new(int32_t threads, v2f__pool **out)
 
     *out = NULL;
     if (threads <= 0) {
-        long n = sysconf(_SC_NPROCESSORS_ONLN);
-        threads = n > 0 ? (int32_t)(n < 1024 ? n : 1024) : 1;
+        int32_t n = v2f__cpu_count();
+        threads = n < 1024 ? n : 1024;
     }
     pl = calloc(1, sizeof *pl);
     if (!pl)

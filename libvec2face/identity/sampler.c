@@ -17,6 +17,7 @@
 #include <time.h>
 
 #include "identity.h"
+#include "io/npz_write.h"
 #include "io/array.h"
 
 enum { KIND_GAUSSIAN = 0, KIND_ISOTROPIC = 1 };

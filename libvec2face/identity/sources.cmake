@@ -4,8 +4,8 @@
 set(V2F_IDENTITY_SOURCES
   libvec2face/identity/simkernel.c
   libvec2face/identity/pool.c
-  libvec2face/identity/npz_write.c
   libvec2face/identity/perturb.c
   libvec2face/identity/sampler.c
   libvec2face/identity/centres.c
+  libvec2face/identity/centres_folder.c
 )

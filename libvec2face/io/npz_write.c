@@ -7,8 +7,8 @@
 
 #include <zlib.h>
 
-#include "identity.h"
 #include "io/atomic_file.h"
+#include "io/npz_write.h"
 
 static void put16(uint8_t *p, uint32_t v) { p[0] = (uint8_t)v; p[1] = (uint8_t)(v >> 8); }
 static void put32(uint8_t *p, uint32_t v)

@@ -7,4 +7,5 @@ set(V2F_IO_SOURCES
   libvec2face/io/array.c
   libvec2face/io/npy.c
   libvec2face/io/npz.c
+  libvec2face/io/npz_write.c
 )

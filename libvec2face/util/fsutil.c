@@ -216,3 +216,57 @@ oom:
     v2f__free_strings(names, count);
     return v2f__fail(V2F_E_NO_MEMORY, "out of memory listing '%s'", dir);
 }
+
+v2f_status v2f__list_dir(const char *dir, int want_dirs, char ***out,
+                         size_t *n)
+{
+    DIR *d;
+    struct dirent *e;
+    char **names = NULL, **nn;
+    size_t count = 0, cap = 0;
+
+    *out = NULL;
+    *n = 0;
+    d = opendir(dir);
+    if (!d)
+        return v2f__fail(V2F_E_IO, "cannot read folder '%s': %s", dir,
+                         strerror(errno));
+    while ((e = readdir(d)) != NULL) {
+        struct stat st;
+        char *path;
+        int keep;
+        if (e->d_name[0] == '.')
+            continue;
+        path = v2f__strfmt("%s/%s", dir, e->d_name);
+        if (!path)
+            goto oom;
+        /* An entry that vanished or cannot be stat'ed is not listed. */
+        keep = stat(path, &st) == 0
+               && (want_dirs ? S_ISDIR(st.st_mode)
+                             : S_ISREG(st.st_mode) && has_image_ext(e->d_name));
+        free(path);
+        if (!keep)
+            continue;
+        if (count == cap) {
+            cap = cap ? cap * 2 : 64;
+            nn = realloc(names, cap * sizeof *names);
+            if (!nn)
+                goto oom;
+            names = nn;
+        }
+        names[count] = strdup(e->d_name);
+        if (!names[count])
+            goto oom;
+        count++;
+    }
+    closedir(d);
+    if (count)
+        qsort(names, count, sizeof *names, cmp_str);
+    *out = names;
+    *n = count;
+    return V2F_OK;
+oom:
+    closedir(d);
+    v2f__free_strings(names, count);
+    return v2f__fail(V2F_E_NO_MEMORY, "out of memory listing '%s'", dir);
+}

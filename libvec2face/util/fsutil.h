@@ -42,6 +42,13 @@ void v2f__fmt_float(char *buf, size_t size, float f);
 v2f_status v2f__list_images(const char *dir, char ***out, size_t *n);
 void v2f__free_strings(char **s, size_t n);
 
+/* The names (not paths) of the entries of a folder that do not start with
+ * '.' and are folders (want_dirs) or regular image files as above, sorted
+ * with strcmp: the order in which the library reads a folder of identities.
+ * Free with v2f__free_strings. V2F_E_IO naming the folder on failure. */
+v2f_status v2f__list_dir(const char *dir, int want_dirs, char ***out,
+                         size_t *n);
+
 #ifdef __cplusplus
 }
 #endif

@@ -11,14 +11,10 @@ add_test(NAME identity_api_avx2 COMMAND test_identity_api)
 set_tests_properties(identity_api identity_api_avx2 PROPERTIES TIMEOUT 60)
 set_tests_properties(identity_api_avx2 PROPERTIES ENVIRONMENT V2F_KERNEL=avx2)
 
-# Internal kernel, compiled from the sources, once per instruction-set path.
-add_executable(test_identity_kernel ${CMAKE_CURRENT_LIST_DIR}/test_identity_kernel.c
-               ${PROJECT_SOURCE_DIR}/libvec2face/identity/simkernel.c
-               ${PROJECT_SOURCE_DIR}/libvec2face/identity/pool.c
-               ${PROJECT_SOURCE_DIR}/libvec2face/rng.c)
-target_include_directories(test_identity_kernel PRIVATE ${PROJECT_SOURCE_DIR}/libvec2face
-                           ${PROJECT_SOURCE_DIR}/include)
-target_link_libraries(test_identity_kernel PRIVATE PkgConfig::CMOCKA Threads::Threads m)
+# Internal kernel of the identity room, once per instruction-set path.
+add_executable(test_identity_kernel ${CMAKE_CURRENT_LIST_DIR}/test_identity_kernel.c)
+target_link_libraries(test_identity_kernel PRIVATE v2f_identity PkgConfig::CMOCKA
+                      Threads::Threads m)
 target_compile_options(test_identity_kernel PRIVATE -Wall -Wextra -Wno-unused-parameter)
 foreach(_path avx512 avx2 scalar)
   add_test(NAME identity_kernel_${_path} COMMAND test_identity_kernel)

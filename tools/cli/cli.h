@@ -83,19 +83,14 @@ typedef struct v2f_model v2f_model;
 int cli_ref_identities(const v2f_model *model, const char *dir,
                        const char *out_dir, int quiet, char **ids_path);
 
-/* Sorted names of the entries of dir that do not start with '.' and are
- * directories (want_dirs) or .png/.jpg/.jpeg files: the library's order. */
+/* Names listed by util/fsutil.h's v2f__list_dir (the library's order). */
 typedef struct cli_names {
     char **v;
     size_t n;
 } cli_names;
-int cli_list_dir(const char *dir, int want_dirs, cli_names *out);
 void cli_names_free(cli_names *l);
-/* a + "/" + b, malloc'ed (NULL when out of memory). */
-char *cli_path_join(const char *a, const char *b);
-/* Write lines (one a line) to path via a temporary file and rename. */
+/* Write lines (one a line) to path atomically (io/atomic_file.h: a
+ * temporary file of this process, then rename). */
 int cli_write_lines(const char *path, char *const *lines, size_t n);
-/* FNV-1a 64 of n bytes, continuing from h (start: 0xcbf29ce484222325). */
-uint64_t cli_fnv1a(uint64_t h, const void *data, size_t n);
 
 #endif

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "util/fsutil.h"
 #include "vec2face/vec2face.h"
 
 static const char help[] =
@@ -291,7 +292,7 @@ static int from_folder(const centres_args *a, v2f_array **centres,
     int show = !a->quiet && isatty(2);
 
     /* The names as the library orders the rows (checked by count below). */
-    if (cli_list_dir(a->folder, 1, names) != CLI_OK)
+    if (v2f__list_dir(a->folder, 1, &names->v, &names->n) != V2F_OK)
         return CLI_FAILED;
     v2f_runtime_opts_init(&ro, sizeof ro);
     ro.device = a->device;

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "util/fsutil.h"
 #include "vec2face/vec2face.h"
 
 static const char help[] =
@@ -248,14 +249,14 @@ static int fingerprint(const v2f_sampler *s, uint64_t seed,
         free(probe);
         return fail(NULL);
     }
-    k->sampler = cli_fnv1a(0xcbf29ce484222325ULL, &seed, sizeof seed);
-    k->sampler = cli_fnv1a(k->sampler, probe, PROBE * dim * sizeof *probe);
+    k->sampler = v2f__fnv1a(V2F_FNV_INIT, &seed, sizeof seed);
+    k->sampler = v2f__fnv1a(k->sampler, probe, PROBE * dim * sizeof *probe);
     free(probe);
     k->exclude = 0;
     if (ex) {
         uint64_t shape[2] = {v2f_array_rows(ex), v2f_array_cols(ex)};
-        k->exclude = cli_fnv1a(0xcbf29ce484222325ULL, shape, sizeof shape);
-        k->exclude = cli_fnv1a(k->exclude, v2f_array_data(ex),
+        k->exclude = v2f__fnv1a(V2F_FNV_INIT, shape, sizeof shape);
+        k->exclude = v2f__fnv1a(k->exclude, v2f_array_data(ex),
                                shape[0] * shape[1] * sizeof(float));
     }
     k->threshold = threshold;

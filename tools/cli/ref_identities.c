@@ -14,147 +14,17 @@
  * OUT were made from the old vectors. identities.src is written last, so a
  * crash before it just recomputes. */
 #define _POSIX_C_SOURCE 200809L
-#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli.h"
+#include "util/fsutil.h"
 #include "vec2face/vec2face.h"
 
 #define FEATURE_BATCH 32
-
-static int cmp_names(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-static int is_image_name(const char *name)
-{
-    const char *dot = strrchr(name, '.');
-    return dot && (!strcasecmp(dot, ".png") || !strcasecmp(dot, ".jpg") ||
-                   !strcasecmp(dot, ".jpeg"));
-}
-
-void cli_names_free(cli_names *l)
-{
-    size_t i;
-    for (i = 0; i < l->n; i++)
-        free(l->v[i]);
-    free(l->v);
-    l->v = NULL;
-    l->n = 0;
-}
-
-/* The same selection and order as the library's folder reader: entries not
- * starting with '.', directories or image files by extension, byte order. */
-int cli_list_dir(const char *dir, int want_dirs, cli_names *out)
-{
-    DIR *d = opendir(dir);
-    struct dirent *e;
-    size_t cap = 0;
-    memset(out, 0, sizeof *out);
-    if (!d) {
-        fprintf(stderr, "vec2face: cannot read folder %s: %s\n", dir,
-                strerror(errno));
-        return CLI_FAILED;
-    }
-    while ((e = readdir(d))) {
-        struct stat st;
-        char *path;
-        int keep;
-        if (e->d_name[0] == '.')
-            continue;
-        path = cli_path_join(dir, e->d_name);
-        if (!path || stat(path, &st) != 0) {
-            free(path);
-            continue;
-        }
-        free(path);
-        keep = want_dirs ? S_ISDIR(st.st_mode)
-                         : S_ISREG(st.st_mode) && is_image_name(e->d_name);
-        if (!keep)
-            continue;
-        if (out->n == cap) {
-            char **v = realloc(out->v, (cap ? cap * 2 : 64) * sizeof *v);
-            if (!v)
-                goto oom;
-            out->v = v;
-            cap = cap ? cap * 2 : 64;
-        }
-        if (!(out->v[out->n] = strdup(e->d_name)))
-            goto oom;
-        out->n++;
-    }
-    closedir(d);
-    if (out->n)
-        qsort(out->v, out->n, sizeof *out->v, cmp_names);
-    return CLI_OK;
-oom:
-    closedir(d);
-    cli_names_free(out);
-    fprintf(stderr, "vec2face: out of memory listing %s\n", dir);
-    return CLI_FAILED;
-}
-
-char *cli_path_join(const char *a, const char *b)
-{
-    size_t la = strlen(a), lb = strlen(b);
-    char *p = malloc(la + lb + 2);
-    if (!p)
-        return NULL;
-    memcpy(p, a, la);
-    p[la] = '/';
-    memcpy(p + la + 1, b, lb + 1);
-    return p;
-}
-
-uint64_t cli_fnv1a(uint64_t h, const void *data, size_t n)
-{
-    const unsigned char *p = data;
-    size_t i;
-    for (i = 0; i < n; i++) {
-        h ^= p[i];
-        h *= 0x100000001b3ULL;
-    }
-    return h;
-}
-
-int cli_write_lines(const char *path, char *const *lines, size_t n)
-{
-    char *tmp = malloc(strlen(path) + 32);
-    FILE *f;
-    size_t i;
-    int ok;
-    if (!tmp)
-        return CLI_FAILED;
-    /* Per process: shards may write the same file at the same time. */
-    sprintf(tmp, "%s.tmp.%ld", path, (long)getpid());
-    f = fopen(tmp, "w");
-    if (!f) {
-        fprintf(stderr, "vec2face: cannot write %s: %s\n", tmp,
-                strerror(errno));
-        free(tmp);
-        return CLI_FAILED;
-    }
-    for (i = 0; i < n; i++)
-        fprintf(f, "%s\n", lines[i]);
-    ok = fflush(f) == 0 && fsync(fileno(f)) == 0;
-    ok = (fclose(f) == 0) && ok;
-    if (!ok || rename(tmp, path) != 0) {
-        fprintf(stderr, "vec2face: cannot write %s: %s\n", path,
-                strerror(errno));
-        unlink(tmp);
-        free(tmp);
-        return CLI_FAILED;
-    }
-    free(tmp);
-    return CLI_OK;
-}
 
 /* Fold a file's name, size and bytes into h. */
 static int digest_file(const char *path, const char *name, uint64_t *h)
@@ -168,9 +38,9 @@ static int digest_file(const char *path, const char *name, uint64_t *h)
                 "%s\n", path, strerror(errno));
         return CLI_FAILED;
     }
-    *h = cli_fnv1a(*h, name, strlen(name) + 1);
+    *h = v2f__fnv1a(*h, name, strlen(name) + 1);
     while ((got = fread(buf, 1, sizeof buf, f)) > 0) {
-        *h = cli_fnv1a(*h, buf, got);
+        *h = v2f__fnv1a(*h, buf, got);
         size += got;
     }
     if (ferror(f)) {
@@ -180,7 +50,7 @@ static int digest_file(const char *path, const char *name, uint64_t *h)
         return CLI_FAILED;
     }
     fclose(f);
-    *h = cli_fnv1a(*h, &size, sizeof size);
+    *h = v2f__fnv1a(*h, &size, sizeof size);
     return CLI_OK;
 }
 
@@ -199,11 +69,11 @@ static int scan(const char *dir, ref_source *src)
     size_t i, j;
     int rc;
     memset(src, 0, sizeof *src);
-    if ((rc = cli_list_dir(dir, 1, &dirs)) != CLI_OK)
-        return rc;
-    if ((rc = cli_list_dir(dir, 0, &files)) != CLI_OK) {
+    if (v2f__list_dir(dir, 1, &dirs.v, &dirs.n) != V2F_OK)
+        return CLI_FAILED;
+    if (v2f__list_dir(dir, 0, &files.v, &files.n) != V2F_OK) {
         cli_names_free(&dirs);
-        return rc;
+        return CLI_FAILED;
     }
     if (dirs.n && files.n) {
         fprintf(stderr, "vec2face generate: --identities %s holds both "
@@ -233,25 +103,28 @@ static int scan(const char *dir, ref_source *src)
     src->folders = dirs.n > 0;
     src->ids = src->folders ? dirs : files;
     cli_names_free(src->folders ? &files : &dirs);
-    src->digest = 0xcbf29ce484222325ULL;
+    src->digest = V2F_FNV_INIT;
+    rc = CLI_OK;
     {
         const char *layout = src->folders ? "folders" : "images";
-        src->digest = cli_fnv1a(src->digest, layout, strlen(layout) + 1);
+        src->digest = v2f__fnv1a(src->digest, layout, strlen(layout) + 1);
     }
     for (i = 0; i < src->ids.n && rc == CLI_OK; i++) {
-        char *sub = cli_path_join(dir, src->ids.v[i]);
+        char *sub = v2f__strfmt("%s/%s", dir, src->ids.v[i]);
         if (!sub)
             rc = CLI_FAILED;
         else if (!src->folders) {
             rc = digest_file(sub, src->ids.v[i], &src->digest);
             src->images++;
-        } else if ((rc = cli_list_dir(sub, 0, &files)) == CLI_OK) {
+        } else if (v2f__list_dir(sub, 0, &files.v, &files.n) != V2F_OK) {
+            rc = CLI_FAILED;
+        } else {
             /* The library reports an empty identity folder; so would we
              * later, but the digest must still tell folders apart. */
-            src->digest = cli_fnv1a(src->digest, src->ids.v[i],
+            src->digest = v2f__fnv1a(src->digest, src->ids.v[i],
                                     strlen(src->ids.v[i]) + 1);
             for (j = 0; j < files.n && rc == CLI_OK; j++) {
-                char *f = cli_path_join(sub, files.v[j]);
+                char *f = v2f__strfmt("%s/%s", sub, files.v[j]);
                 rc = f ? digest_file(f, files.v[j], &src->digest)
                        : CLI_FAILED;
                 free(f);
@@ -311,7 +184,7 @@ static int features_of_images(const v2f_model *model, const char *dir,
         size_t batch = ids->n - i < FEATURE_BATCH ? ids->n - i
                                                   : FEATURE_BATCH;
         for (b = 0; b < batch; b++) {
-            char *path = cli_path_join(dir, ids->v[i + b]);
+            char *path = v2f__strfmt("%s/%s", dir, ids->v[i + b]);
             v2f_status st = path ? v2f_image_read(path, &ro,
                                                   rgb + b * V2F_IMAGE_BYTES)
                                  : V2F_E_NO_MEMORY;
@@ -381,26 +254,6 @@ static int compute(const v2f_model *model, const char *dir,
     return rc;
 }
 
-/* mkdir -p for the output folder (the job would create it, but the
- * identities file is written before the job exists). */
-static int make_dirs(const char *path)
-{
-    char *p = strdup(path), *s;
-    int ok = 1;
-    if (!p)
-        return 0;
-    for (s = p + 1; ok && *s; s++) {
-        if (*s != '/')
-            continue;
-        *s = '\0';
-        ok = mkdir(p, 0777) == 0 || errno == EEXIST;
-        *s = '/';
-    }
-    ok = ok && (mkdir(p, 0777) == 0 || errno == EEXIST);
-    free(p);
-    return ok;
-}
-
 int cli_ref_identities(const v2f_model *model, const char *dir,
                        const char *out_dir, int quiet, char **ids_path)
 {
@@ -413,9 +266,9 @@ int cli_ref_identities(const v2f_model *model, const char *dir,
     if ((rc = scan(dir, &src)) != CLI_OK)
         return rc;
     describe(&src, desc, sizeof desc);
-    npy = cli_path_join(out_dir, "identities.npy");
-    txt = cli_path_join(out_dir, "identities.txt");
-    srcf = cli_path_join(out_dir, "identities.src");
+    npy = v2f__strfmt("%s/identities.npy", out_dir);
+    txt = v2f__strfmt("%s/identities.txt", out_dir);
+    srcf = v2f__strfmt("%s/identities.src", out_dir);
     rc = CLI_FAILED;
     if (!npy || !txt || !srcf) {
         fprintf(stderr, "vec2face generate: out of memory\n");
@@ -437,11 +290,9 @@ int cli_ref_identities(const v2f_model *model, const char *dir,
                 "over\n", dir, npy, srcf, out_dir, out_dir);
         goto out;
     }
-    if (!make_dirs(out_dir)) {
-        fprintf(stderr, "vec2face generate: cannot create %s: %s\n", out_dir,
-                strerror(errno));
+    /* The job would create it, but the identities file comes first. */
+    if (v2f__mkdirs(out_dir) != V2F_OK)
         goto out;
-    }
     if (!quiet)
         fprintf(stderr, "vec2face: identities from %s (%s): %zu identities, "
                 "%llu images -> %s\n", dir,
