@@ -613,13 +613,23 @@ impl<'m> DatasetJob<'m> {
 pub fn dataset_verify(out_dir: impl AsRef<Path>) -> Result<DatasetReport> {
     ensure_abi()?;
     let dir = path_cstring(out_dir.as_ref())?;
+    let mut r = new_report();
+    // SAFETY: valid C string and struct.
+    let code = unsafe { sys::v2f_dataset_verify(dir.as_ptr(), &mut r) };
+    report_of(code, &r)
+}
+
+fn new_report() -> sys::v2f_dataset_report {
     // SAFETY: plain-old-data struct; zero is a valid value.
     let mut r: sys::v2f_dataset_report = unsafe { core::mem::zeroed() };
     r.struct_size = size_of::<sys::v2f_dataset_report>() as u32;
-    // SAFETY: valid C string and struct.
-    let code = unsafe { sys::v2f_dataset_verify(dir.as_ptr(), &mut r) };
-    // V2F_E_FORMAT with problems counted means "problems found": the
-    // report is filled then too. Anything else is a failure to check.
+    r
+}
+
+/// The report of a verify (`code` its status): V2F_E_FORMAT with problems
+/// counted means "problems found", a report; anything else is a failure
+/// to check.
+fn report_of(code: sys::v2f_status, r: &sys::v2f_dataset_report) -> Result<DatasetReport> {
     if code != sys::V2F_E_FORMAT || r.problems == 0 {
         check(code)?;
     }
@@ -635,5 +645,87 @@ pub fn dataset_verify(out_dir: impl AsRef<Path>) -> Result<DatasetReport> {
         problems: r.problems,
         first_problem: c_chars_to_string(&r.first_problem),
         images_dropped: r.images_dropped,
+    })
+}
+
+/// Options of [`dataset_merge`].
+#[derive(Clone, Copy, Debug, Default)]
+pub struct MergeOptions<'a> {
+    /// Hard-link images instead of copying them (copies where links are
+    /// impossible, e.g. across filesystems). Default false.
+    pub link: bool,
+    /// Progress (files written, files to write) before the first write and
+    /// after each file; `Break` cancels ([`Status::Cancelled`]) leaving
+    /// only complete files: the same call later finishes the merge.
+    pub progress: Option<Progress<'a>>,
+}
+
+/// What [`dataset_merge`] did (`v2f_dataset_merge_stats`) and the verify
+/// report of the merged folder.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub struct MergeStats {
+    /// Source folders merged.
+    pub sources: u64,
+    /// Images (and manifest parts the folder lacked) copied or linked.
+    pub files_copied: u64,
+    /// Manifest parts written as the union of their rows.
+    pub parts_merged: u64,
+    /// Files already there with the same bytes, or the same in two sources.
+    pub files_skipped: u64,
+    /// The merged folder's verify report; not [`DatasetReport::ok`] while
+    /// shards are still missing.
+    pub report: DatasetReport,
+}
+
+/// Combines dataset folders of one recipe (e.g. shards made on machines
+/// without a shared filesystem) into `out_dir`, then verifies it
+/// (`v2f_dataset_merge`). Every check runs before the first write:
+/// sources of another recipe, or a file of the same name with other bytes
+/// (the message names both), fail with [`Status::InvalidArg`] and nothing
+/// written. An incomplete result is not an error: see
+/// [`MergeStats::report`].
+pub fn dataset_merge<P: AsRef<Path>>(
+    out_dir: impl AsRef<Path>,
+    sources: &[P],
+    opts: &MergeOptions<'_>,
+) -> Result<MergeStats> {
+    ensure_abi()?;
+    let dir = path_cstring(out_dir.as_ref())?;
+    let srcs = sources
+        .iter()
+        .map(|p| path_cstring(p.as_ref()))
+        .collect::<Result<Vec<_>>>()?;
+    let ptrs: Vec<*const c_char> = srcs.iter().map(|c| c.as_ptr()).collect();
+    let mut o = core::mem::MaybeUninit::<sys::v2f_dataset_merge_opts>::zeroed();
+    // SAFETY: init fills the whole struct (its size is passed).
+    let mut o = unsafe {
+        sys::v2f_dataset_merge_opts_init(o.as_mut_ptr(), size_of::<sys::v2f_dataset_merge_opts>());
+        o.assume_init()
+    };
+    o.link = i32::from(opts.link);
+    let mut s = sys::v2f_dataset_merge_stats {
+        struct_size: size_of::<sys::v2f_dataset_merge_stats>() as u32,
+        ..Default::default()
+    };
+    let mut r = new_report();
+    let code = with_progress(opts.progress, |f, user| {
+        o.progress = f;
+        o.progress_user = user;
+        // SAFETY: C strings, the pointer array, options and out-structs
+        // are alive for the call.
+        unsafe {
+            sys::v2f_dataset_merge(dir.as_ptr(), ptrs.as_ptr(), ptrs.len(), &o, &mut s, &mut r)
+        }
+    });
+    // V2F_E_FORMAT without stats: a source's part was refused, not verify.
+    if code != sys::V2F_E_FORMAT || s.sources == 0 {
+        check(code)?;
+    }
+    Ok(MergeStats {
+        sources: s.sources,
+        files_copied: s.files_copied,
+        parts_merged: s.parts_merged,
+        files_skipped: s.files_skipped,
+        report: report_of(code, &r)?,
     })
 }

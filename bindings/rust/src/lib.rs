@@ -110,7 +110,7 @@ pub mod sys;
 pub use attrop::{AttrOp, AttrOpLosses, AttrOpOptions, PoseInput};
 pub use dataset::{
     DatasetFilter, DatasetFormat, DatasetJob, DatasetMeasure, DatasetRecipe, DatasetReport,
-    DatasetStats, PoseOrder, dataset_verify,
+    DatasetStats, MergeOptions, MergeStats, PoseOrder, dataset_merge, dataset_verify,
 };
 pub use error::{Error, Result, Status};
 pub use files::{

@@ -400,6 +400,28 @@ pub struct v2f_dataset_report {
     pub images_dropped: u64,
 }
 
+// @since 0.4
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct v2f_dataset_merge_opts {
+    pub struct_size: u32,
+    pub link: i32,
+    pub verify: i32,
+    pub progress: v2f_progress_fn,
+    pub progress_user: *mut c_void,
+}
+
+// @since 0.4
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default)]
+pub struct v2f_dataset_merge_stats {
+    pub struct_size: u32,
+    pub sources: u64,
+    pub files_copied: u64,
+    pub parts_merged: u64,
+    pub files_skipped: u64,
+}
+
 #[repr(C)]
 #[derive(Clone, Copy, Debug)]
 pub struct v2f_dataset_report_opts {
@@ -650,6 +672,15 @@ unsafe extern "C" {
     pub fn v2f_dataset_job_free(job: *mut v2f_dataset_job);
     pub fn v2f_dataset_verify(
         out_dir: *const c_char,
+        report: *mut v2f_dataset_report,
+    ) -> v2f_status;
+    pub fn v2f_dataset_merge_opts_init(o: *mut v2f_dataset_merge_opts, size: usize);
+    pub fn v2f_dataset_merge(
+        out_dir: *const c_char,
+        src_dirs: *const *const c_char,
+        n_src: usize,
+        opts: *const v2f_dataset_merge_opts,
+        stats: *mut v2f_dataset_merge_stats,
         report: *mut v2f_dataset_report,
     ) -> v2f_status;
 

@@ -282,6 +282,20 @@ fn rust_side() -> BTreeMap<String, (i64, i64)> {
         first_problem,
         images_dropped
     });
+    s!(v2f_dataset_merge_opts {
+        struct_size,
+        link,
+        verify,
+        progress,
+        progress_user
+    });
+    s!(v2f_dataset_merge_stats {
+        struct_size,
+        sources,
+        files_copied,
+        parts_merged,
+        files_skipped
+    });
     s!(v2f_dataset_report_opts {
         struct_size,
         out_prefix,
