@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "vec2face/vec2face.h"
+#include "fixture.h"
 
 #define N 2
 static const char *models_dir;
@@ -19,14 +20,8 @@ static float vectors[N * 512];
 
 static int setup(void **state)
 {
-    char dir[4096];
-    snprintf(dir, sizeof dir, "%s/tiny", models_dir);
-    if (v2f_model_load(dir, NULL, &model) != V2F_OK) return -1;
-    uint32_t x = 777;
-    for (int i = 0; i < N * 512; i++) {
-        x = x * 1664525u + 1013904223u;
-        vectors[i] = ((float)(x >> 8) / 16777216.0f - 0.5f) * 3.8f;
-    }
+    if (fx_load_tiny(models_dir, 0, &model)) return -1;
+    fx_fill_vectors(vectors, N * 512, 777);
     return 0;
 }
 
@@ -272,11 +267,8 @@ static void identity_from_reference_image(void **state)
 
 int main(int argc, char **argv)
 {
-    if (argc != 2) {
-        fprintf(stderr, "usage: %s MODELS_DIR\n", argv[0]);
+    if (!(models_dir = fx_models_arg(argc, argv)))
         return 2;
-    }
-    models_dir = argv[1];
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(retry_rule_counts_steps),
         cmocka_unit_test(quality_objective_decreases),

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "vec2face/vec2face.h"
+#include "fixture.h"
 
 #define N 3
 #define RAW (3 * 112 * 112)
@@ -140,17 +141,10 @@ static void old_struct_keeps_attrop(void **state)
 
 int main(int argc, char **argv)
 {
-    if (argc != 2) {
-        fprintf(stderr, "usage: %s MODELS_DIR\n", argv[0]);
+    if (!(models_dir = fx_models_arg(argc, argv)))
         return 2;
-    }
-    models_dir = argv[1];
     snprintf(tiny, sizeof tiny, "%s/tiny", models_dir);
-    uint32_t x = 4242;
-    for (int i = 0; i < N * 512; i++) {
-        x = x * 1664525u + 1013904223u;
-        vectors[i] = ((float)(x >> 8) / 16777216.0f - 0.5f) * 3.8f;
-    }
+    fx_fill_vectors(vectors, N * 512, 4242);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(default_is_enabled),
         cmocka_unit_test(bad_values_rejected),

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "vec2face/vec2face.h"
+#include "fixture.h"
 
 #define THREADS 4
 #define N 3            /* images per call */
@@ -47,11 +48,7 @@ static job ref[THREADS], run_jobs[THREADS];
 
 static void fill_vectors(float *v, uint32_t seed)
 {
-    uint32_t x = seed;
-    for (int i = 0; i < N * 512; i++) {
-        x = x * 1664525u + 1013904223u;
-        v[i] = ((float)(x >> 8) / 16777216.0f - 0.5f) * 3.8f;
-    }
+    fx_fill_vectors(v, N * 512, seed);
 }
 
 static void init_job(job *j, int index)

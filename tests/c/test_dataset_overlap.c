@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "vec2face/vec2face.h"
+#include "fixture.h"
 
 #define IDS 5
 #define PER_ID 3
@@ -29,23 +30,7 @@ static const char *models_dir;
 static v2f_model *model;
 static char tmpdir[256], ids_path[300];
 
-static const char *tpath(const char *name)
-{
-    static char bufs[8][512];
-    static int next;
-    char *b = bufs[next++ % 8];
-    snprintf(b, sizeof bufs[0], "%s/%s", tmpdir, name);
-    return b;
-}
-
-#define ASSERT_OK(call)                                                     \
-    do {                                                                    \
-        v2f_status st_ = (call);                                            \
-        if (st_ != V2F_OK)                                                  \
-            print_message("status %d, message: %s\n", (int)st_,             \
-                          v2f_last_error());                                \
-        assert_int_equal(st_, V2F_OK);                                      \
-    } while (0)
+static const char *tpath(const char *name) { return fx_path(tmpdir, name); }
 
 /* Final image files and temporary files under out/<identity>/. */
 static void count_files(const char *out, int *images, int *temps)
@@ -174,28 +159,14 @@ static void same_as_reference(const char *out)
 
 static int group_setup(void **state)
 {
-    char path[600];
-    float ids[IDS * V2F_VECTOR_DIM];
-    v2f_runtime_opts ro;
     v2f_dataset_stats s;
-    int k;
     (void)state;
     snprintf(tmpdir, sizeof tmpdir, "/tmp/v2f-overlap-XXXXXX");
     if (!mkdtemp(tmpdir))
         return -1;
-    srand(5);
-    for (k = 0; k < IDS * V2F_VECTOR_DIM; k++)
-        ids[k] = (float)rand() / (float)RAND_MAX - 0.5f;
-    snprintf(ids_path, sizeof ids_path, "%s/ids.npy", tmpdir);
-    if (v2f_npy_write(ids_path, ids, IDS, V2F_VECTOR_DIM) != V2F_OK)
+    if (fx_identities_npy(tmpdir, IDS, 5, ids_path, sizeof ids_path) ||
+        fx_load_tiny(models_dir, 1, &model))
         return -1;
-    v2f_runtime_opts_init(&ro, sizeof ro);
-    ro.threads = 1;
-    snprintf(path, sizeof path, "%s/tiny", models_dir);
-    if (v2f_model_load(path, &ro, &model) != V2F_OK) {
-        fprintf(stderr, "%s\n", v2f_last_error());
-        return -1;
-    }
     /* The reference: all images in one batch, so nothing overlaps. */
     if (run_job(tpath("reference"), TOTAL, NULL, 0, &s) != V2F_OK)
         return -1;
@@ -204,11 +175,9 @@ static int group_setup(void **state)
 
 static int group_teardown(void **state)
 {
-    char cmd[400];
     (void)state;
     v2f_model_free(model);
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
-    return system(cmd) == 0 ? 0 : -1;
+    return fx_rm_tree(tmpdir);
 }
 
 static void progress_counts_files_on_disk(void **state)
@@ -327,11 +296,8 @@ int main(int argc, char **argv)
         cmocka_unit_test(write_error_while_next_batch_generates),
         cmocka_unit_test(write_error_in_last_batch),
     };
-    if (argc < 2) {
-        fprintf(stderr, "usage: %s MODELS_DIR\n", argv[0]);
+    if (!(models_dir = fx_models_arg(argc, argv)))
         return 2;
-    }
-    models_dir = argv[1];
     return cmocka_run_group_tests_name("dataset_overlap", tests, group_setup,
                                        group_teardown);
 }

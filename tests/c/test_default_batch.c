@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "vec2face/vec2face.h"
+#include "fixture.h"
 
 #define N 10
 #define RAW (3 * 112 * 112)
@@ -181,17 +182,10 @@ static void recipe_default_follows_the_model(void **state)
 
 int main(int argc, char **argv)
 {
-    if (argc != 2) {
-        fprintf(stderr, "usage: %s MODELS_DIR\n", argv[0]);
+    if (!(models_dir = fx_models_arg(argc, argv)))
         return 2;
-    }
-    models_dir = argv[1];
     snprintf(tiny, sizeof tiny, "%s/tiny", models_dir);
-    uint32_t x = 777;
-    for (int i = 0; i < N * 512; i++) {
-        x = x * 1664525u + 1013904223u;
-        vectors[i] = ((float)(x >> 8) / 16777216.0f - 0.5f) * 3.8f;
-    }
+    fx_fill_vectors(vectors, N * 512, 777);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(cpu_default_without_a_tight_cap),
         cmocka_unit_test(memory_limit_lowers_the_default),

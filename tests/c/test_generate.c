@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "vec2face/vec2face.h"
+#include "fixture.h"
 
 #define N 8
 static const char *models_dir;
@@ -19,18 +20,10 @@ static float vectors[N * 512];
 
 static int setup(void **state)
 {
-    char dir[4096];
-    snprintf(dir, sizeof dir, "%s/tiny", models_dir);
-    if (v2f_model_load(dir, NULL, &model) != V2F_OK) {
-        fprintf(stderr, "load: %s\n", v2f_last_error());
+    if (fx_load_tiny(models_dir, 0, &model))
         return -1;
-    }
     /* Deterministic pseudo-vectors with norms around 25. */
-    uint32_t x = 12345;
-    for (int i = 0; i < N * 512; i++) {
-        x = x * 1664525u + 1013904223u;
-        vectors[i] = ((float)(x >> 8) / 16777216.0f - 0.5f) * 3.8f;
-    }
+    fx_fill_vectors(vectors, N * 512, 12345);
     return 0;
 }
 
@@ -270,11 +263,8 @@ static void pose_path_runs_and_depends_on_landmarks(void **state)
 
 int main(int argc, char **argv)
 {
-    if (argc != 2) {
-        fprintf(stderr, "usage: %s MODELS_DIR\n", argv[0]);
+    if (!(models_dir = fx_models_arg(argc, argv)))
         return 2;
-    }
-    models_dir = argv[1];
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(same_key_same_image_any_batch),
         cmocka_unit_test(same_masks_across_call_splits),

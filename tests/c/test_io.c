@@ -21,6 +21,7 @@
 #include <zlib.h>
 
 #include "vec2face/vec2face.h"
+#include "fixture.h"
 
 #define S V2F_IMAGE_SIZE
 
@@ -28,14 +29,7 @@ static char tmpdir[256];
 
 /* A path inside the test directory; a few rotating buffers so that a call
  * can take two of them. */
-static const char *tpath(const char *name)
-{
-    static char bufs[8][512];
-    static int next;
-    char *b = bufs[next++ % 8];
-    snprintf(b, sizeof bufs[0], "%s/%s", tmpdir, name);
-    return b;
-}
+static const char *tpath(const char *name) { return fx_path(tmpdir, name); }
 
 #define ASSERT_FAIL(call, status, substr)                                   \
     do {                                                                    \
@@ -45,15 +39,6 @@ static const char *tpath(const char *name)
                           v2f_last_error());                                \
         assert_int_equal(st_, (status));                                    \
         assert_non_null(strstr(v2f_last_error(), (substr)));                \
-    } while (0)
-
-#define ASSERT_OK(call)                                                     \
-    do {                                                                    \
-        v2f_status st_ = (call);                                            \
-        if (st_ != V2F_OK)                                                  \
-            print_message("status %d, message: %s\n", (int)st_,             \
-                          v2f_last_error());                                \
-        assert_int_equal(st_, V2F_OK);                                      \
     } while (0)
 
 static void write_bytes(const char *path, const void *buf, size_t n)

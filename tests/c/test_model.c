@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "vec2face/vec2face.h"
+#include "fixture.h"
 
 static const char *models;
 
@@ -129,11 +130,8 @@ static void bad_runtime_options(void **state)
 
 int main(int argc, char **argv)
 {
-    if (argc != 2) {
-        fprintf(stderr, "usage: %s MODELS_DIR\n", argv[0]);
+    if (!(models = fx_models_arg(argc, argv)))
         return 2;
-    }
-    models = argv[1];
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(loads_tiny_and_reports_info),
         cmocka_unit_test(partial_directory),

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "vec2face/vec2face.h"
+#include "fixture.h"
 
 #define N 4
 #define PIXELS ((size_t)N * 3 * 112 * 112)
@@ -141,17 +142,10 @@ static void test_bf16_close_to_fp32(void **state)
 
 int main(int argc, char **argv)
 {
-    if (argc < 2) {
-        fprintf(stderr, "usage: test_precision MODELS_DIR\n");
+    if (!(models_dir = fx_models_arg(argc, argv)))
         return 2;
-    }
-    models_dir = argv[1];
     snprintf(tiny, sizeof tiny, "%s/tiny", models_dir);
-    uint32_t x = 4242;
-    for (int i = 0; i < N * 512; i++) {
-        x = x * 1664525u + 1013904223u;
-        vectors[i] = ((float)(x >> 8) / 16777216.0f - 0.5f) * 3.8f;
-    }
+    fx_fill_vectors(vectors, N * 512, 4242);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_default_is_fp32),
         cmocka_unit_test(test_unknown_precision_rejected),
