@@ -383,10 +383,97 @@ func VerifyDataset(dir string) (DatasetReport, error) {
 	if err != nil && !errors.Is(err, ErrFormat) {
 		return DatasetReport{}, err
 	}
-	return DatasetReport{OK: err == nil, Identities: uint64(cr.identities),
+	return reportOf(&cr, err == nil), err
+}
+
+// reportOf converts a filled v2f_dataset_report.
+func reportOf(cr *C.v2f_dataset_report, ok bool) DatasetReport {
+	return DatasetReport{OK: ok, Identities: uint64(cr.identities),
 		IdentitiesComplete: uint64(cr.identities_complete), ImagesExpected: uint64(cr.images_expected),
 		ImagesOK: uint64(cr.images_ok), ImagesMissing: uint64(cr.images_missing),
 		ImagesCorrupt: uint64(cr.images_corrupt), ManifestParts: uint64(cr.manifest_parts),
 		ManifestRows: uint64(cr.manifest_rows), Problems: uint64(cr.problems),
-		FirstProblem: goString(cr.first_problem[:]), ImagesDropped: uint64(cr.images_dropped)}, err
+		FirstProblem: goString(cr.first_problem[:]), ImagesDropped: uint64(cr.images_dropped)}
+}
+
+// MergeOptions are the options of MergeDatasets (nil: copy, no progress).
+type MergeOptions struct {
+	// Link hard-links images instead of copying them (copied where links
+	// are impossible, e.g. across filesystems).
+	Link bool
+	// Progress (may be nil) gets (files written, files to write) before
+	// the first write and after each file; returning true stops with
+	// ErrCancelled, leaving only complete files: the same call later
+	// finishes the merge.
+	Progress ProgressFunc
+}
+
+// MergeStats is what MergeDatasets did, with the verify report of the
+// merged folder.
+type MergeStats struct {
+	Sources      uint64 // source folders merged
+	FilesCopied  uint64 // images (and manifest parts the folder lacked) copied or linked
+	PartsMerged  uint64 // manifest parts written as the union of their rows
+	FilesSkipped uint64 // already there with the same bytes, or the same in two sources
+	Report       DatasetReport
+}
+
+// MergeDatasets combines dataset folders of one recipe (e.g. shards made
+// on machines without a shared filesystem) into dir, then verifies it
+// (v2f_dataset_merge). Every check runs before the first write: sources
+// of another recipe, or a file of the same name with other bytes (the
+// message names both), fail with ErrInvalidArg and nothing written. When
+// the merged folder is not complete yet (shards missing) it returns the
+// stats and report (Report.OK false) with an ErrFormat error, as
+// VerifyDataset does. MergeDatasets is MergeDatasetsContext with
+// context.Background().
+func MergeDatasets(dir string, sources []string, opts *MergeOptions) (MergeStats, error) {
+	return MergeDatasetsContext(context.Background(), dir, sources, opts)
+}
+
+// MergeDatasetsContext is MergeDatasets that also stops when ctx is done,
+// after the file being written, with an error matching ctx.Err() and
+// ErrCancelled.
+func MergeDatasetsContext(ctx context.Context, dir string, sources []string, opts *MergeOptions) (MergeStats, error) {
+	if err := ensure(); err != nil {
+		return MergeStats{}, err
+	}
+	if err := ctx.Err(); err != nil {
+		return MergeStats{}, err
+	}
+	var o MergeOptions
+	if opts != nil {
+		o = *opts
+	}
+	cdir := cstr(dir)
+	defer cfree(cdir)
+	// C pointers in Go memory may be passed to C (cgo's rules).
+	csrc := make([]*C.char, len(sources)+1)
+	for i, s := range sources {
+		csrc[i] = cstr(s)
+		defer cfree(csrc[i])
+	}
+	var co C.v2f_dataset_merge_opts
+	C.v2f_dataset_merge_opts_init(&co, C.sizeof_v2f_dataset_merge_opts)
+	if o.Link {
+		co.link = 1
+	}
+	fn, h, finish := withProgress(ctxProgress(ctx, o.Progress))
+	defer finish()
+	co.progress = fn
+	co.progress_user = C.v2f_go_handle_ptr(C.uintptr_t(h))
+	var cs C.v2f_dataset_merge_stats
+	cs.struct_size = C.sizeof_v2f_dataset_merge_stats
+	var cr C.v2f_dataset_report
+	cr.struct_size = C.sizeof_v2f_dataset_report
+	err := call(func() C.v2f_status {
+		return C.v2f_dataset_merge(cdir, &csrc[0], C.size_t(len(sources)), &co, &cs, &cr)
+	})
+	// ErrFormat without stats: a source's manifest part was refused.
+	if err != nil && (!errors.Is(err, ErrFormat) || cs.sources == 0) {
+		return MergeStats{}, ctxResult(ctx, err)
+	}
+	return MergeStats{Sources: uint64(cs.sources), FilesCopied: uint64(cs.files_copied),
+		PartsMerged: uint64(cs.parts_merged), FilesSkipped: uint64(cs.files_skipped),
+		Report: reportOf(&cr, err == nil)}, err
 }
