@@ -20,6 +20,7 @@ from _v2f_helpers import (NUM_DROPPED_PLAIN, NUM_DROPPED_POSE, max_abs_diff,
                           random_valid_masks, random_vectors)
 
 TOL = 1e-5
+BUDGET = 1e-4  # the float32 fidelity budget: C or ours vs the official arithmetic
 
 
 @pytest.fixture(scope="module")
@@ -311,8 +312,11 @@ def official_pose_cond(pc, landmarks_u8):
 def test_pose_path_at_yaw_matches_official(tiny_models, pose_gen):
     """Landmark maps of a head turned by 40 / -35 degrees -> condition ->
     pose generator: ours (landmark_input + PoseCondModel) == the official
-    arithmetic; without the float16 rounding the image is over the 1e-4
-    budget away, so this case does test the rounding."""
+    arithmetic within the 1e-4 fidelity budget; without the float16 rounding
+    the image is over that budget away, so this case does test the rounding.
+    Not TOL: the two convolution calls for the condition (PoseCondModel vs
+    F.conv2d) may take different oneDNN kernels, 2e-6 relative apart on a
+    Xeon, which the pose generator amplifies to ~2.5e-5 (0.0 on an EPYC)."""
     import os
     import sys
     sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "tests", "reference"))
@@ -330,5 +334,5 @@ def test_pose_path_at_yaw_matches_official(tiny_models, pose_gen):
         unrounded = pose_gen(rep, drop.bool(), allm.bool(), pc(x))
     diff, far = max_abs_diff(got, want), max_abs_diff(unrounded, want)
     print(f"yaw pose path vs official: {diff:.2e}; without float16 rounding {far:.2e}")
-    assert diff <= TOL, f"{diff:.3g}"
-    assert far > 1e-4, f"the yaw case does not tell the rounding apart ({far:.3g})"
+    assert diff <= BUDGET, f"{diff:.3g}"
+    assert far > BUDGET, f"the yaw case does not tell the rounding apart ({far:.3g})"
