@@ -18,7 +18,7 @@
 static void usage(FILE *f)
 {
     fprintf(f, "usage: v2f_example_demo MODEL_DIR OUT_DIR [--ids N] [--per-id K] [--seed S]\n"
-               "  MODEL_DIR  directory made by python3 -m vec2face.export (needs generator.pt)\n"
+               "  MODEL_DIR  directory made by python3 -m vec2face_torch.export (needs generator.pt)\n"
                "  OUT_DIR    created if missing; gets <id>/<k>.png and contact_sheet.png\n"
                "  --ids N    identities (default 8)    --per-id K  images each (default 4)\n"
                "  --seed S   seed for vectors and masks (default 0)\n");

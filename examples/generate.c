@@ -13,7 +13,7 @@ static void usage(FILE *f)
 {
     fprintf(f,
             "usage: v2f_example_generate MODEL_DIR VECTORS.npy OUT_DIR [--per-id K] [--seed S]\n"
-            "  MODEL_DIR    directory made by python3 -m vec2face.export (needs generator.pt)\n"
+            "  MODEL_DIR    directory made by python3 -m vec2face_torch.export (needs generator.pt)\n"
             "  VECTORS.npy  float32 [n,512] identity vectors (ArcFace-style features)\n"
             "  OUT_DIR      existing directory for <row>_<k>.png\n"
             "  --per-id K   images per vector (default 1), each with its own masks\n"

@@ -10,7 +10,7 @@ use std::process::ExitCode;
 use vec2face::{GenOptions, IMAGE_BYTES, IMAGE_SIZE, Model, VECTOR_DIM};
 
 const USAGE: &str = "usage: v2f-generate MODEL_DIR VECTORS.npy OUT_DIR [--per-id K] [--seed S]
-  MODEL_DIR    directory made by python3 -m vec2face.export (needs generator.pt)
+  MODEL_DIR    directory made by python3 -m vec2face_torch.export (needs generator.pt)
   VECTORS.npy  float32 [n,512] identity vectors (ArcFace-style features)
   OUT_DIR      directory for <row>_<k>.png (created if missing)
   --per-id K   images per vector (default 1), each with its own masks
