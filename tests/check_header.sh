@@ -1,9 +1,10 @@
 #!/bin/sh
 # Every public header (the umbrella and each module header) compiles alone
 # as C99 -pedantic -Werror and as C++17, so a user may include just one.
-# Usage: check_header.sh INCLUDE_DIR CC CXX
+# Usage: check_header.sh INCLUDE_DIR CC CXX [GENERATED_INCLUDE_DIR]
+# (the last holds the build's vec2face/vec2face_version.h)
 set -eu
-inc=$1 cc=$2 cxx=$3
+inc=$1 cc=$2 cxx=$3 gen=${4:-$1}
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 n=0
 for h in "$inc"/vec2face/*.h; do
@@ -12,8 +13,8 @@ for h in "$inc"/vec2face/*.h; do
     cp "$tmp/t.c" "$tmp/t.cpp"
     # Both halves of the API: the stable one and, opted in, the experimental one.
     for exp in "" -DV2F_EXPERIMENTAL; do
-        "$cc" -std=c99 -Wall -Wextra -pedantic -Werror $exp -I"$inc" -fsyntax-only "$tmp/t.c" || { echo "$b $exp: C99 failed"; exit 1; }
-        "$cxx" -std=c++17 -Wall -Wextra -pedantic -Werror $exp -I"$inc" -fsyntax-only "$tmp/t.cpp" || { echo "$b $exp: C++17 failed"; exit 1; }
+        "$cc" -std=c99 -Wall -Wextra -pedantic -Werror $exp -I"$inc" -I"$gen" -fsyntax-only "$tmp/t.c" || { echo "$b $exp: C99 failed"; exit 1; }
+        "$cxx" -std=c++17 -Wall -Wextra -pedantic -Werror $exp -I"$inc" -I"$gen" -fsyntax-only "$tmp/t.cpp" || { echo "$b $exp: C++17 failed"; exit 1; }
     done
     n=$((n + 1))
 done

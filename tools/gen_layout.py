@@ -17,6 +17,17 @@ HEADER = ROOT / "include" / "vec2face" / "vec2face.h"
 OUT = ROOT / "tests" / "abi" / "layout.c"
 
 
+def version_header():
+    """The generated vec2face_version.h as CMake writes it (its macros are
+    constants of the layout like the others)."""
+    version = re.search(r"project\(vec2face VERSION (\d+)\.(\d+)\.(\d+)",
+                        (ROOT / "CMakeLists.txt").read_text()).groups()
+    text = (ROOT / "libvec2face" / "vec2face_version.h.in").read_text()
+    for part, value in zip(("MAJOR", "MINOR", "PATCH"), version):
+        text = text.replace(f"@PROJECT_VERSION_{part}@", value)
+    return text
+
+
 def read_headers(umbrella=HEADER):
     """The module headers the umbrella includes, concatenated in its order.
 
@@ -25,6 +36,7 @@ def read_headers(umbrella=HEADER):
     """
     names = re.findall(r'^#include "(\w+\.h)"', umbrella.read_text(), flags=re.M)
     text = "\n".join((umbrella.parent / n).read_text() for n in names)
+    text = text.replace('#include "vec2face/vec2face_version.h"', version_header())
     return re.sub(r"^\s*#\s*(?:if|ifdef|ifndef|else|elif|endif)\b[^\n]*$", "", text, flags=re.M)
 
 

@@ -93,10 +93,10 @@ extern "C" {
 /* Versions                                                             */
 /* ------------------------------------------------------------------ */
 
-/** The version of this header. @since 0.1 */
-#define V2F_VERSION_MAJOR 0
-#define V2F_VERSION_MINOR 3
-#define V2F_VERSION_PATCH 0
+/* V2F_VERSION_MAJOR, _MINOR, _PATCH: generated from the build's
+ * project(VERSION), so the version is written once. */
+#include "vec2face/vec2face_version.h"
+
 /** Bumped whenever a released struct layout or signature changes.
  *  @since 0.1 */
 #define V2F_ABI_VERSION 0
