@@ -12,14 +12,12 @@
 #define _POSIX_C_SOURCE 200809L
 #include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "io/atomic_file.h"
 #include "merge.h"
 
 void v2f_dataset_merge_opts_init(v2f_dataset_merge_opts *o, size_t size)
@@ -32,117 +30,6 @@ void v2f_dataset_merge_opts_init(v2f_dataset_merge_opts *o, size_t size)
     memset(o, 0, size);
     memcpy(o, &d, size < sizeof d ? size : sizeof d);
     o->struct_size = (uint32_t)size;
-}
-
-/* ---- files ---- */
-
-/* 1 when a and b hold the same bytes, 0 when not, -1 on a read error
- * (v2f__fail set). The same inode (a hard link) is equal without reading. */
-static int same_bytes(const char *a, const char *b)
-{
-    struct stat sa, sb;
-    char ba[65536], bb[65536];
-    FILE *fa, *fb;
-    int eq = 1;
-    if (stat(a, &sa) != 0 || stat(b, &sb) != 0) {
-        v2f__fail(V2F_E_IO, "cannot stat '%s' or '%s': %s", a, b,
-                  strerror(errno));
-        return -1;
-    }
-    if (sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino)
-        return 1;
-    if (sa.st_size != sb.st_size)
-        return 0;
-    fa = fopen(a, "rb");
-    fb = fopen(b, "rb");
-    if (!fa || !fb) {
-        v2f__fail(V2F_E_IO, "cannot read '%s': %s", fa ? b : a,
-                  strerror(errno));
-        if (fa) fclose(fa);
-        if (fb) fclose(fb);
-        return -1;
-    }
-    for (;;) {
-        size_t na = fread(ba, 1, sizeof ba, fa);
-        size_t nb = fread(bb, 1, sizeof bb, fb);
-        if (na != nb || memcmp(ba, bb, na) != 0) {
-            eq = 0;
-            break;
-        }
-        if (na == 0)
-            break;
-    }
-    if (ferror(fa) || ferror(fb)) {
-        v2f__fail(V2F_E_IO, "read error on '%s' or '%s'", a, b);
-        eq = -1;
-    }
-    fclose(fa);
-    fclose(fb);
-    return eq;
-}
-
-static void fsync_dir(const char *dir)
-{
-    int fd = open(dir, O_RDONLY | O_DIRECTORY);
-    if (fd < 0)
-        return;
-    fsync(fd);              /* best effort: some filesystems refuse */
-    close(fd);
-}
-
-/* n bytes to dst through merge's temporary name; synced before the
- * rename (the sources may be deleted once merge reports success). */
-static v2f_status write_atomic(const char *dst, const char *data, size_t n)
-{
-    v2f__atomic_file af;
-    v2f_status st = v2f__atomic_open_named(&af, dst, V2F_DS_MERGE_TMP_SUFFIX);
-    if (st != V2F_OK)
-        return st;
-    if (fwrite(data, 1, n, af.fp) != n || fflush(af.fp) != 0
-        || fsync(fileno(af.fp)) != 0) {
-        st = v2f__fail(V2F_E_IO, "cannot write '%s': %s", af.tmp_path,
-                       strerror(errno));
-        v2f__atomic_abort(&af);
-        return st;
-    }
-    return v2f__atomic_commit(&af);
-}
-
-/* Copy (or, with link, hard-link; copy across filesystems) src to dst
- * through a temporary name. */
-static v2f_status install_file(const char *src, const char *dst, int link_it)
-{
-    char *data;
-    size_t n;
-    v2f_status st;
-    if (link_it) {
-        char *tmp = v2f__atomic_temp_path(dst, V2F_DS_MERGE_TMP_SUFFIX);
-        if (!tmp)
-            return v2f__fail(V2F_E_NO_MEMORY, "out of memory");
-        unlink(tmp);                    /* a leftover of an interruption */
-        if (link(src, tmp) == 0) {
-            st = rename(tmp, dst) == 0
-                     ? V2F_OK
-                     : v2f__fail(V2F_E_IO, "cannot rename '%s' to '%s': %s",
-                                 tmp, dst, strerror(errno));
-            if (st != V2F_OK)
-                unlink(tmp);
-            free(tmp);
-            return st;
-        }
-        free(tmp);
-        /* EXDEV (other filesystem), EPERM (no links there), EMLINK: copy */
-        if (errno != EXDEV && errno != EPERM && errno != EMLINK
-            && errno != ENOTSUP)
-            return v2f__fail(V2F_E_IO, "cannot link '%s' to '%s': %s", src,
-                             dst, strerror(errno));
-    }
-    st = v2f__read_file(src, &data, &n);
-    if (st != V2F_OK)
-        return st;
-    st = write_atomic(dst, data, n);
-    free(data);
-    return st;
 }
 
 /* ---- recipes ---- */
@@ -427,7 +314,7 @@ static v2f_status plan_group(plan *pl, item *g, size_t n)
     }
     for (k = in_dst ? 0 : 1; k < n && st == V2F_OK; k++) {
         const char *ref = in_dst ? dpath : g[0].src;
-        int eq = same_bytes(ref, g[k].src);
+        int eq = v2f__ds_merge_same_bytes(ref, g[k].src);
         if (eq < 0)
             st = V2F_E_IO;
         else if (!eq)
@@ -524,7 +411,7 @@ static v2f_status install_recipe(plan *pl, const recipe_ref *rec,
     size_t k, i;
     if (dst_absent) {
         char *p = v2f__strfmt("%s/recipe.txt", pl->dst);
-        st = p ? write_atomic(p, rec->text, strlen(rec->text))
+        st = p ? v2f__ds_merge_write(p, rec->text, strlen(rec->text))
                : v2f__fail(V2F_E_NO_MEMORY, "out of memory");
         free(p);
     }
@@ -537,7 +424,7 @@ static v2f_status install_recipe(plan *pl, const recipe_ref *rec,
                 char *sp = v2f__strfmt("%s/%s", srcs[i], extra[k]);
                 int there = sp && access(sp, F_OK) == 0;
                 if (there)
-                    st = install_file(sp, dp, 0);
+                    st = v2f__ds_merge_install(sp, dp, 0);
                 free(sp);
                 if (there)
                     break;
@@ -576,7 +463,7 @@ static v2f_status write_plan(plan *pl, const v2f_dataset_merge_opts *o,
         if (!pl->v[g].copy)
             continue;
         dp = v2f__strfmt("%s/%s", pl->dst, pl->v[g].rel);
-        st = dp ? install_file(pl->v[g].src, dp,
+        st = dp ? v2f__ds_merge_install(pl->v[g].src, dp,
                                o->link && !is_manifest(pl->v[g].rel))
                 : v2f__fail(V2F_E_NO_MEMORY, "out of memory");
         free(dp);
@@ -585,7 +472,7 @@ static v2f_status write_plan(plan *pl, const v2f_dataset_merge_opts *o,
             st = cancelled(o, ++done, total);
     }
     for (k = 0; k < pl->nparts && st == V2F_OK; k++) {
-        st = write_atomic(pl->parts[k].path, pl->parts[k].data,
+        st = v2f__ds_merge_write(pl->parts[k].path, pl->parts[k].data,
                           pl->parts[k].len);
         pl->stats.parts_merged++;
         if (st == V2F_OK)
@@ -594,11 +481,11 @@ static v2f_status write_plan(plan *pl, const v2f_dataset_merge_opts *o,
     for (k = 0; k < pl->ndirs && st == V2F_OK; k++) {
         char *d = v2f__strfmt("%s/%s", pl->dst, pl->dirs[k]);
         if (d)
-            fsync_dir(d);
+            v2f__ds_merge_fsync_dir(d);
         free(d);
     }
     if (st == V2F_OK)
-        fsync_dir(pl->dst);
+        v2f__ds_merge_fsync_dir(pl->dst);
     return st;
 }
 

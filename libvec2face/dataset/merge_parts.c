@@ -4,29 +4,10 @@
  * rewritten, so a conflicting row (the same image, another eps) stays
  * visible to verify. */
 #define _POSIX_C_SOURCE 200809L
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "merge.h"
-
-v2f_status v2f__ds_merge_slurp(const char *path, char **out, size_t *len,
-                               int *missing)
-{
-    *out = NULL;
-    *len = 0;
-    if (missing)
-        *missing = 0;
-    /* v2f__read_file's message does not keep errno: ask first. */
-    if (access(path, F_OK) != 0 && errno == ENOENT) {
-        if (missing)
-            *missing = 1;
-        return v2f__fail(V2F_E_IO, "cannot read '%s': %s", path,
-                         strerror(ENOENT));
-    }
-    return v2f__read_file(path, out, len);
-}
 
 typedef struct line_ref {
     const char *s;

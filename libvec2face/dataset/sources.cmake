@@ -8,6 +8,7 @@ set(V2F_DATASET_SOURCES
   libvec2face/dataset/lock.c
   libvec2face/dataset/verify.c
   libvec2face/dataset/merge.c
+  libvec2face/dataset/merge_files.c
   libvec2face/dataset/merge_parts.c
   libvec2face/dataset/report.c
   libvec2face/dataset/report_json.c
