@@ -364,11 +364,11 @@ typedef struct v2f_dataset_merge_opts {
     void *progress_user;
 } v2f_dataset_merge_opts;
 
-/** Fill o with defaults; size must be sizeof *o. @since 0.4 */
+/** Fill o with defaults (common.h, "Sizes"). @since 0.4 */
 V2F_API void v2f_dataset_merge_opts_init(v2f_dataset_merge_opts *o,
                                          size_t size);
 
-/** What v2f_dataset_merge did. The caller sets struct_size. @since 0.4 */
+/** What v2f_dataset_merge did (filled). @since 0.4 */
 typedef struct v2f_dataset_merge_stats {
     uint32_t struct_size;
     uint64_t sources;        /* source folders merged */
@@ -410,6 +410,7 @@ typedef struct v2f_dataset_merge_stats {
  *          conflicting files, bad arguments; nothing written), V2F_E_IO,
  *          V2F_E_CANCELLED, V2F_E_NO_MEMORY
  *  @since 0.4 */
+V2F_NODISCARD
 V2F_API v2f_status v2f_dataset_merge(const char *out_dir,
                                      const char *const *src_dirs,
                                      size_t n_src,
