@@ -18,5 +18,10 @@ for h in "$inc"/vec2face/*.h; do
     done
     n=$((n + 1))
 done
+# Contract text only: history belongs in CHANGES.md, timings in
+# bench/RESULTS.md, and nothing describes the development machine.
+if grep -nE 'before 0\.[0-9]|as before|of 0\.[0-9]\b|GPU here|this machine|[0-9] ?ms\b' "$inc"/vec2face/*.h; then
+    echo "history, timings or machine statements in the headers (above)"; exit 1
+fi
 test "$n" -ge 9 || { echo "expected the umbrella and 8 module headers in $inc/vec2face, found $n"; exit 1; }
 echo "$n headers compile alone as C99 and C++17, with and without V2F_EXPERIMENTAL"

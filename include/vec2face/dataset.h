@@ -45,9 +45,8 @@ extern "C" {
  * A shard is made by one job at a time (@since 0.3): v2f_dataset_job_run
  * holds an exclusive flock() on <out>/.shard-<K>-of-<N>.lock while it
  * runs (see there). The lock file stays in the folder (removing it would
- * race with a process about to lock it); vec2face verify and merge ignore
- * it (merge copies only recipe.txt, the identity folders and manifest
- * parts). */
+ * race with a process about to lock it); v2f_dataset_verify and
+ * v2f_dataset_merge ignore it (merge copies no hidden file). */
 
 /** Image file format of a dataset. @since 0.1 */
 typedef enum v2f_dataset_format {
@@ -156,7 +155,7 @@ typedef struct v2f_dataset_recipe {
      *  part of the recipe digest (it changes the bytes of a file, not its
      *  pixels), so a restart or another shard may use another level: a
      *  folder may then hold files of both levels, which verify accepts
-     *  (it decodes, never compares bytes). vec2face merge compares
+     *  (it decodes, never compares bytes). v2f_dataset_merge compares
      *  same-named files by bytes, so two folders (or a folder and the
      *  merge's existing output) that both hold one image written at
      *  different levels are refused as conflicting, naming both files;
