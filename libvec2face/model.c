@@ -110,7 +110,7 @@ v2f_status v2f_model_load(const char *dir, const v2f_runtime_opts *opts,
     if (!found) {
         s = v2f__fail(V2F_E_IO, "%s: no model part found (expected any of generator.pt, "
                       "pose_generator.pt, pose_cond.pt, arcface.pt, magface.pt, headpose.pt; "
-                      "make them with python3 -m vec2face.export)", dir);
+                      "make them with python3 -m vec2face_torch.export)", dir);
         goto fail;
     }
     *out = m;

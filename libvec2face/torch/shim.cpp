@@ -43,11 +43,11 @@ torch::Device parse_device(const char *device) {
     throw ShimError(V2F_E_INVALID_ARG, "device '" + d + "': expected \"cpu\" or \"cuda:N\"");
 }
 
-// Metadata attributes written by vec2face.export.
+// Metadata attributes written by vec2face_torch.export.
 std::string str_attr(const torch::jit::Module &m, const char *name, const std::string &file) {
     if (!m.hasattr(name))
         throw ShimError(V2F_E_MODEL, file + ": no '" + name +
-                                         "' attribute; not written by vec2face.export?");
+                                         "' attribute; not written by vec2face_torch.export?");
     c10::IValue v = m.attr(name);
     if (!v.isString()) throw ShimError(V2F_E_MODEL, file + ": '" + name + "' is not a string");
     return v.toStringRef();
