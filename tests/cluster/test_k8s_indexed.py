@@ -21,12 +21,15 @@ import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 
 import numpy as np
 
 import compare
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "cli"))
+import harness  # log / check and the failure list, shared with the CLI tests
+from harness import check, log
 
 try:
     import yaml
@@ -35,24 +38,13 @@ except ImportError:
     sys.exit(77)
 
 CLI, MODEL, MANIFEST = (os.path.abspath(a) for a in sys.argv[1:4])
-TMP = tempfile.mkdtemp(prefix="v2f-k8s-")
-T0 = time.time()
-FAILURES = []
+TMP = harness.start("v2f-k8s-")
+FAILURES = harness.FAILURES
+T0 = harness.T0
 N_IDS, PER_ID = 3, 50        # the manifest's recipe: 40 + 10 images per identity
 PATH_VARS = {"MODEL": MODEL, "IDS": os.path.join(TMP, "ids.npy"),
              "POSES": os.path.join(TMP, "poses.npy")}
 PODS_AT_ONCE = 2
-
-
-def log(msg):
-    print(f"[{time.time() - T0:5.1f}s] {msg}", flush=True)
-
-
-def check(cond, what):
-    log(("ok   " if cond else "FAIL ") + what)
-    if not cond:
-        FAILURES.append(what)
-    return cond
 
 
 def expand(s, env):

@@ -30,19 +30,22 @@ import signal
 import socket
 import subprocess
 import sys
-import tempfile
 import time
 
 import numpy as np
 
 import compare
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "cli"))
+import harness  # log / check / p and the failure list, shared with the CLI tests
+from harness import check, log, p
+
 CLI, MODEL, SBATCH = (os.path.abspath(a) for a in sys.argv[1:4])
 SKIP = 77
-T0 = time.time()
+T0 = harness.T0
 DEADLINE = T0 + 270          # below the ctest TIMEOUT: clean up ourselves
-FAILURES = []
-TMP = tempfile.mkdtemp(prefix="v2f-slurm-")
+FAILURES = harness.FAILURES
+TMP = harness.start("v2f-slurm-")
 # munged wants every folder on the way to its socket searchable by all.
 os.chmod(TMP, 0o711)
 DAEMONS = []                 # (name, Popen, log file)
@@ -55,21 +58,6 @@ BASE_ENV = {k: v for k, v in os.environ.items()
             if not k.startswith(("SLURM_", "SBATCH_", "SQUEUE_", "SCONTROL_"))
             and k != "JOB_COMPLETION_INDEX"}
 BASE_ENV["PATH"] = os.path.dirname(CLI) + os.pathsep + BASE_ENV.get("PATH", "/usr/bin:/bin")
-
-
-def log(msg):
-    print(f"[{time.time() - T0:5.1f}s] {msg}", flush=True)
-
-
-def check(cond, what):
-    log(("ok   " if cond else "FAIL ") + what)
-    if not cond:
-        FAILURES.append(what)
-    return cond
-
-
-def p(*names):
-    return os.path.join(TMP, *names)
 
 
 def mkdir(name, mode):
