@@ -3,6 +3,7 @@
 #ifndef V2F_DATASET_H
 #define V2F_DATASET_H
 
+#include <math.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -19,6 +20,20 @@
     "quality,yaw\n"
 #define V2F_DS_MAX_ATTEMPTS 100
 #define V2F_DS_MAX_LANDMARK_IMAGES 100000
+
+/* Cosine of two V2F_VECTOR_DIM vectors, accumulated in double (0 when
+ * either is zero): the one cosine of the job's filter and the report. */
+static inline double v2f__ds_cosine(const float *a, const float *b)
+{
+    double ab = 0.0, aa = 0.0, bb = 0.0;
+    size_t k;
+    for (k = 0; k < V2F_VECTOR_DIM; k++) {
+        ab += (double)a[k] * b[k];
+        aa += (double)a[k] * a[k];
+        bb += (double)b[k] * b[k];
+    }
+    return aa > 0.0 && bb > 0.0 ? ab / sqrt(aa * bb) : 0.0;
+}
 
 /* Image sources (the manifest's "source" column). */
 enum { V2F_DS_PERTURB = 0, V2F_DS_POSE = 1, V2F_DS_ATTROP = 2 };
@@ -93,6 +108,8 @@ v2f_status v2f__ds_recipe_copy(v2f__ds_recipe *dst,
 void v2f__ds_recipe_free(v2f__ds_recipe *r);
 const char *v2f__ds_ext(int32_t format);
 
+/* ---- recipe_file.c ---- */
+
 /* Canonical "key = value\n" lines of the recipe (malloc'ed). */
 v2f_status v2f__ds_recipe_text(const v2f__ds_recipe *r, uint64_t num_ids,
                                uint64_t ids_hash, char **out);
@@ -107,6 +124,11 @@ v2f_status v2f__ds_recipe_sync(const char *out_dir, const char *text,
  * found. The one reader of recipe.txt keys (recipe, merge, report). */
 int v2f__ds_recipe_get(const char *text, const char *key, char *val,
                        size_t size);
+
+/* The value of the first comment line "# <name>: value" (e.g. name
+ * "identities file") into val; 0 when absent or longer than size - 1. */
+int v2f__ds_recipe_comment(const char *text, const char *name, char *val,
+                           size_t size);
 
 /* What verify needs from <out>/recipe.txt (digest checked). */
 typedef struct v2f__ds_layout {

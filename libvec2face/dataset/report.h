@@ -87,6 +87,39 @@ void v2f__sheet_free(v2f__sheet *s);
  * (before the walk; r->state must be allocated). */
 v2f_status v2f__report_read_dropped(v2f__report *r);
 
+/* The state of the walk (report_walk.c), allocated by report.c. */
+typedef struct walk {
+    v2f__report *r;
+    const v2f_model *model;
+    int has_arc, has_mag, has_pose;
+    const float *inputs;            /* [num_ids][512] or NULL */
+    float *centres;                 /* [num_ids][512] mean centres */
+    /* The batch being filled. */
+    uint8_t *rgb;
+    size_t *bk;                     /* image keys */
+    size_t nb;
+    float *bfeat, *bq, *bangles;
+    /* Features of images not yet reduced, in key order. */
+    float *pf;
+    size_t *pk;
+    size_t np, pcap;
+    uint64_t next_final;            /* first identity not yet reduced */
+    uint64_t visited;
+} walk;
+
+/* report_inputs.c: the input vectors into *out (and their path), or
+ * r->why_input says why not (not an error: the rest of the report does
+ * not need them). */
+v2f_status v2f__report_load_inputs(v2f__report *r, char **path_out,
+                                   v2f_array **out);
+
+/* report_walk.c: read and measure every image, reducing per identity. */
+v2f_status v2f__report_walk(walk *w);
+
+/* report_stats.c: separability, statistics and histograms after the
+ * walk. */
+v2f_status v2f__report_finish(v2f__report *r, walk *w);
+
 /* report_json.c: the whole report as JSON on fp. */
 void v2f__report_json(const v2f__report *r, FILE *fp);
 

@@ -2,8 +2,13 @@
 set(V2F_DATASET_SOURCES
   libvec2face/dataset/layout.c
   libvec2face/dataset/recipe.c
+  libvec2face/dataset/recipe_file.c
   libvec2face/dataset/manifest.c
   libvec2face/dataset/job.c
+  libvec2face/dataset/job_scan.c
+  libvec2face/dataset/job_synth.c
+  libvec2face/dataset/job_measure.c
+  libvec2face/dataset/job_run.c
   libvec2face/dataset/job_writer.c
   libvec2face/dataset/lock.c
   libvec2face/dataset/verify.c
@@ -11,6 +16,10 @@ set(V2F_DATASET_SOURCES
   libvec2face/dataset/merge_files.c
   libvec2face/dataset/merge_parts.c
   libvec2face/dataset/report.c
+  libvec2face/dataset/report_hist.c
+  libvec2face/dataset/report_inputs.c
+  libvec2face/dataset/report_walk.c
+  libvec2face/dataset/report_stats.c
   libvec2face/dataset/report_json.c
   libvec2face/dataset/report_html.c
   libvec2face/dataset/report_sheet.c
