@@ -61,6 +61,12 @@ void v2f__dots(const float *rows, size_t nrows, const v2f__panels *p,
  * Bitwise the same on every path. */
 void v2f__tri_matvec(const float *U, const float *z, size_t dim, float *x);
 
+/* Candidate k of the sampler's stream for seed into x (dim floats); z is
+ * dim floats of scratch. A pure function of (seed, k): sampler.c makes
+ * them, sample_identities.c sifts them. */
+void v2f__sampler_candidate(const v2f_sampler *s, uint64_t seed, uint64_t k,
+                            float *x, float *z);
+
 /* Which kernel v2f__rowmax uses: "avx512", "avx2" or "scalar". */
 const char *v2f__kernel_name(void);
 

@@ -6,6 +6,7 @@ set(V2F_IDENTITY_SOURCES
   libvec2face/identity/pool.c
   libvec2face/identity/perturb.c
   libvec2face/identity/sampler.c
+  libvec2face/identity/sample_identities.c
   libvec2face/identity/centres.c
   libvec2face/identity/centres_folder.c
 )
