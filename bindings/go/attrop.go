@@ -11,7 +11,6 @@ import (
 	"fmt"
 	"math"
 	"runtime"
-	"sync"
 )
 
 // AttrOpOptions for Model.NewAttrOp. Start from DefaultAttrOpOptions():
@@ -54,10 +53,8 @@ func DefaultAttrOpOptions() AttrOpOptions {
 // through the generator and the estimators. Calls on one AttrOp are
 // serialised; it keeps its Model open until it is closed.
 type AttrOp struct {
-	mu    sync.Mutex
-	ptr   *C.v2f_attrop
-	model *Model
-	n     int
+	handle[*C.v2f_attrop]
+	n int
 	// The handle's max_retries: RunContext runs the official loop itself.
 	maxRetries int
 }
@@ -120,50 +117,28 @@ func (m *Model) NewAttrOp(vectors, classVectors []float32, opts *AttrOpOptions) 
 		if err == nil {
 			// The handle refers to the C model: keep it until Close. Close
 			// of the model cannot run now (we hold the read lock).
-			m.refs.Add(1)
+			m.ref()
 		}
 		return err
 	})
 	if err != nil {
 		return nil, err
 	}
-	a := &AttrOp{ptr: h, model: m, n: n, maxRetries: maxRetries}
-	runtime.SetFinalizer(a, (*AttrOp).Close)
+	a := &AttrOp{handle: handle[*C.v2f_attrop]{ptr: h, free: func(h *C.v2f_attrop) { C.v2f_attrop_free(h) },
+		serial: true, model: m}, n: n, maxRetries: maxRetries}
+	track(a)
 	return a, nil
 }
 
 // Len is the number of vectors.
 func (a *AttrOp) Len() int { return a.n }
 
-// Close frees the run (idempotent).
+// Close frees the run and releases its Model (idempotent; waits for a call
+// in progress). It always returns nil (freeing cannot fail); the error is
+// there so that an AttrOp is an io.Closer.
 func (a *AttrOp) Close() error {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	if a.ptr != nil {
-		C.v2f_attrop_free(a.ptr)
-		a.ptr = nil
-		m := a.model
-		m.refs.Add(-1)
-		m.mu.Lock()
-		m.freeLocked()
-		m.mu.Unlock()
-	}
-	runtime.SetFinalizer(a, nil)
+	a.close(a)
 	return nil
-}
-
-func (a *AttrOp) use(f func(h *C.v2f_attrop) error) error {
-	if err := ensure(); err != nil {
-		return err
-	}
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	if a.ptr == nil {
-		return ErrClosed
-	}
-	err := f(a.ptr)
-	runtime.KeepAlive(a)
-	return err
 }
 
 func (a *AttrOp) losses(f func(h *C.v2f_attrop, l *C.v2f_attrop_losses) C.v2f_status) (AttrOpLosses, error) {

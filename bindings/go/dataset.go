@@ -12,7 +12,6 @@ import (
 	"errors"
 	"math"
 	"runtime"
-	"sync"
 	"unsafe"
 )
 
@@ -159,9 +158,7 @@ type DatasetStats struct {
 // DatasetJob is one shard of a dataset recipe. Calls on one job are
 // serialised; it keeps its Model open until it is closed.
 type DatasetJob struct {
-	mu    sync.Mutex
-	ptr   *C.v2f_dataset_job
-	model *Model
+	handle[*C.v2f_dataset_job]
 }
 
 // NewDatasetJob prepares shard shard of shards (identities
@@ -251,48 +248,26 @@ func (m *Model) NewDatasetJob(recipe DatasetRecipe, shard, shards int) (*Dataset
 		if err == nil {
 			// The job refers to the C model: keep it until Close (Close of
 			// the model cannot run now: we hold the read lock).
-			m.refs.Add(1)
+			m.ref()
 		}
 		return err
 	})
 	if err != nil {
 		return nil, err
 	}
-	j := &DatasetJob{ptr: h, model: m}
-	runtime.SetFinalizer(j, (*DatasetJob).Close)
+	j := &DatasetJob{handle[*C.v2f_dataset_job]{ptr: h,
+		free: func(h *C.v2f_dataset_job) { C.v2f_dataset_job_free(h) }, serial: true, model: m}}
+	track(j)
 	return j, nil
 }
 
-// Close frees the job (idempotent). What it wrote stays; a new job with
-// the same recipe resumes.
+// Close frees the job and releases its Model (idempotent; waits for a
+// call in progress). What it wrote stays; a new job with the same recipe
+// resumes. It always returns nil (freeing cannot fail); the error is there
+// so that a DatasetJob is an io.Closer.
 func (j *DatasetJob) Close() error {
-	j.mu.Lock()
-	defer j.mu.Unlock()
-	if j.ptr != nil {
-		C.v2f_dataset_job_free(j.ptr)
-		j.ptr = nil
-		m := j.model
-		m.refs.Add(-1)
-		m.mu.Lock()
-		m.freeLocked()
-		m.mu.Unlock()
-	}
-	runtime.SetFinalizer(j, nil)
+	j.close(j)
 	return nil
-}
-
-func (j *DatasetJob) use(f func(h *C.v2f_dataset_job) error) error {
-	if err := ensure(); err != nil {
-		return err
-	}
-	j.mu.Lock()
-	defer j.mu.Unlock()
-	if j.ptr == nil {
-		return ErrClosed
-	}
-	err := f(j.ptr)
-	runtime.KeepAlive(j)
-	return err
 }
 
 // Run makes the shard's missing images (files already on disk are

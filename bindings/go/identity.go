@@ -11,7 +11,6 @@ import (
 	"context"
 	"os"
 	"runtime"
-	"sync"
 	"unsafe"
 )
 
@@ -97,14 +96,14 @@ func Perturb(vectors []float32, opts *PerturbOptions) (out, eps []float32, err e
 // real identity centres, or random directions with a normal norm. It is
 // immutable and may be used from several goroutines at once.
 type Sampler struct {
-	mu  sync.RWMutex
-	ptr *C.v2f_sampler
+	handle[*C.v2f_sampler]
 	dim int
 }
 
 func newSampler(p *C.v2f_sampler) *Sampler {
-	s := &Sampler{ptr: p, dim: int(C.v2f_sampler_dim(p))}
-	runtime.SetFinalizer(s, (*Sampler).Close)
+	s := &Sampler{handle: handle[*C.v2f_sampler]{ptr: p, free: func(p *C.v2f_sampler) { C.v2f_sampler_free(p) }},
+		dim: int(C.v2f_sampler_dim(p))}
+	track(s)
 	return s
 }
 
@@ -162,30 +161,12 @@ func LoadSampler(path string) (*Sampler, error) {
 	return newSampler(p), nil
 }
 
-// Close frees the sampler (idempotent; waits for calls in progress).
+// Close frees the sampler (idempotent; waits for calls in progress). It
+// always returns nil (freeing cannot fail); the error is there so that a
+// Sampler is an io.Closer.
 func (s *Sampler) Close() error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.ptr != nil {
-		C.v2f_sampler_free(s.ptr)
-		s.ptr = nil
-	}
-	runtime.SetFinalizer(s, nil)
+	s.close(s)
 	return nil
-}
-
-func (s *Sampler) use(f func(p *C.v2f_sampler) error) error {
-	if err := ensure(); err != nil {
-		return err
-	}
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	if s.ptr == nil {
-		return ErrClosed
-	}
-	err := f(s.ptr)
-	runtime.KeepAlive(s)
-	return err
 }
 
 // Dim is the sampler's vector length.

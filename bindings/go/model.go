@@ -10,8 +10,6 @@ import "C"
 import (
 	"context"
 	"runtime"
-	"sync"
-	"sync/atomic"
 	"unsafe"
 )
 
@@ -48,10 +46,7 @@ const (
 // Model is an opened model directory. It is immutable after load and may be
 // used from several goroutines at once.
 type Model struct {
-	mu     sync.RWMutex
-	ptr    *C.v2f_model
-	closed bool
-	refs   atomic.Int32 // live AttrOps that use the model
+	handle[*C.v2f_model] // refs: live AttrOps and DatasetJobs on the model
 }
 
 // LoadModel opens a model directory holding any subset of the six part
@@ -83,42 +78,18 @@ func LoadModel(dir string, opts *RuntimeOptions) (*Model, error) {
 	if err := call(func() C.v2f_status { return C.v2f_model_load(cdir, ro, &p) }); err != nil {
 		return nil, err
 	}
-	m := &Model{ptr: p}
-	runtime.SetFinalizer(m, (*Model).Close)
+	m := &Model{handle[*C.v2f_model]{ptr: p, free: func(p *C.v2f_model) { C.v2f_model_free(p) }}}
+	track(m)
 	return m, nil
 }
 
 // Close frees the model. Calls in progress finish first; the C model is
-// freed once no AttrOp uses it any more. Close is idempotent.
+// freed once no AttrOp or DatasetJob uses it any more. Close is idempotent.
+// It always returns nil (freeing cannot fail); the error is there so that
+// a Model is an io.Closer.
 func (m *Model) Close() error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.closed = true
-	m.freeLocked()
-	runtime.SetFinalizer(m, nil)
+	m.close(m)
 	return nil
-}
-
-func (m *Model) freeLocked() {
-	if m.closed && m.refs.Load() == 0 && m.ptr != nil {
-		C.v2f_model_free(m.ptr)
-		m.ptr = nil
-	}
-}
-
-// use runs f with the C model under the read lock.
-func (m *Model) use(f func(p *C.v2f_model) error) error {
-	if err := ensure(); err != nil {
-		return err
-	}
-	m.mu.RLock()
-	defer m.mu.RUnlock()
-	if m.closed || m.ptr == nil {
-		return ErrClosed
-	}
-	err := f(m.ptr)
-	runtime.KeepAlive(m)
-	return err
 }
 
 // ModelInfo says what a model holds.
