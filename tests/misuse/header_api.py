@@ -1,18 +1,18 @@
-"""Parse the V2F_API declarations of the public headers.
+"""The V2F_API functions of the public headers, for the misuse matrix.
 
-parse() takes the umbrella include/vec2face/vec2face.h and reads the module
-headers it includes, in its order.
-
-Each declaration is `V2F_API <return type> <name>(<params>);`, possibly over
-several lines. Comments and preprocessor lines are removed first. Returns
-Function(name, ret, params) with params as (type, name) pairs; `void`
-parameter lists are empty.
+parse() takes the umbrella include/vec2face/vec2face.h and returns
+Function(name, ret, params) in header order, params as (type, name) pairs
+(`void` lists are empty), read from tools/apigen's description of the ABI:
+one parser for every generated file. A V2F_API line the description cannot
+account for is a ValueError, not a silently missing function.
 """
 
-import os
-import re
 import sys
+from pathlib import Path
 from typing import List, NamedTuple, Tuple
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tools"))
+import apigen  # noqa: E402
 
 
 class Function(NamedTuple):
@@ -21,44 +21,10 @@ class Function(NamedTuple):
     params: List[Tuple[str, str]]
 
 
-def _strip(text: str) -> str:
-    text = re.sub(r"/\*.*?\*/", " ", text, flags=re.S)
-    text = re.sub(r"//[^\n]*", " ", text)
-    return "\n".join(l for l in text.splitlines() if not l.lstrip().startswith("#"))
-
-
-def _param(p: str) -> Tuple[str, str]:
-    p = " ".join(p.split())
-    m = re.match(r"^(.*?)([A-Za-z_]\w*)$", p)
-    if not m or not m.group(1).strip():
-        raise ValueError(f"cannot split parameter {p!r} into type and name")
-    typ = m.group(1).strip().replace(" *", "*").replace("* ", "*")
-    return typ, m.group(2)
-
-
-def _read(umbrella: str) -> str:
-    with open(umbrella, encoding="utf-8") as f:
-        names = re.findall(r'^#include "(\w+\.h)"', f.read(), flags=re.M)
-    parts = []
-    for n in names:
-        with open(os.path.join(os.path.dirname(umbrella), n), encoding="utf-8") as f:
-            parts.append(f.read())
-    return "\n".join(parts)
-
-
 def parse(path: str) -> List[Function]:
-    text = _strip(_read(path))
-    out = []
-    # The token V2F_API only appears in declarations once #define lines are gone.
-    for m in re.finditer(r"\bV2F_API\b(.*?);", text, flags=re.S):
-        decl = " ".join(m.group(1).split())
-        d = re.match(r"^(.*?)\b([A-Za-z_]\w*)\s*\((.*)\)$", decl)
-        if not d:
-            raise ValueError(f"cannot parse declaration: V2F_API {decl};")
-        ret, name, plist = d.group(1).strip(), d.group(2), d.group(3).strip()
-        params = [] if plist in ("", "void") else [_param(p) for p in plist.split(",")]
-        out.append(Function(name, " ".join(ret.replace("*", " * ").split()).replace(" *", "*"), params))
-    return out
+    desc = apigen.require_complete(Path(path))
+    return [Function(f["name"], f["ret"], [(p["type"], p["name"]) for p in f["params"]])
+            for f in desc["functions"]]
 
 
 if __name__ == "__main__":

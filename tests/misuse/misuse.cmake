@@ -5,12 +5,14 @@ set(V2F_MISUSE_DIR ${CMAKE_CURRENT_SOURCE_DIR}/misuse)
 set(V2F_MISUSE_GEN ${CMAKE_CURRENT_BINARY_DIR}/misuse_cases.c)
 # The umbrella names the module headers; a change to any of them regenerates.
 file(GLOB V2F_MISUSE_HEADERS CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/include/vec2face/*.h)
+# header_api.py reads the functions from tools/apigen's description.
+file(GLOB V2F_APIGEN_SOURCES CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/tools/apigen/*.py)
 add_custom_command(OUTPUT ${V2F_MISUSE_GEN}
   COMMAND ${V2F_PYTHON} ${V2F_MISUSE_DIR}/gen_misuse.py
           ${PROJECT_SOURCE_DIR}/include/vec2face/vec2face.h
           ${V2F_MISUSE_DIR}/cases.txt ${V2F_MISUSE_GEN}
   DEPENDS ${V2F_MISUSE_DIR}/gen_misuse.py ${V2F_MISUSE_DIR}/header_api.py
-          ${V2F_MISUSE_DIR}/cases.txt ${V2F_MISUSE_HEADERS}
+          ${V2F_MISUSE_DIR}/cases.txt ${V2F_MISUSE_HEADERS} ${V2F_APIGEN_SOURCES}
   COMMENT "Generating the API misuse matrix")
 add_executable(test_misuse misuse/test_misuse.c ${V2F_MISUSE_GEN})
 target_include_directories(test_misuse PRIVATE ${V2F_MISUSE_DIR})
