@@ -4,7 +4,10 @@ add_executable(vec2face_cli
   ${CMAKE_CURRENT_LIST_DIR}/vec2face.c
   ${CMAKE_CURRENT_LIST_DIR}/args.c
   ${CMAKE_CURRENT_LIST_DIR}/progress.c
+  ${CMAKE_CURRENT_LIST_DIR}/model_opts.c
   ${CMAKE_CURRENT_LIST_DIR}/cmd_generate.c
+  ${CMAKE_CURRENT_LIST_DIR}/generate_args.c
+  ${CMAKE_CURRENT_LIST_DIR}/shard_env.c
   ${CMAKE_CURRENT_LIST_DIR}/cmd_verify.c
   ${CMAKE_CURRENT_LIST_DIR}/cmd_merge.c
   ${CMAKE_CURRENT_LIST_DIR}/cmd_sample_ids.c
