@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "model_opts.h"
 #include "util/fsutil.h"
 #include "vec2face/vec2face.h"
 
@@ -49,8 +50,8 @@ static const char help[] =
 "                      (default: such a crop is an error)\n"
 "\n"
 "Running:\n"
-"  --device D          cpu (default) or cuda:N\n"
-"  --threads T         intra-op threads (default: all CPUs)\n"
+CLI_HELP_DEVICE
+CLI_HELP_THREADS
 "  -q, --quiet         no progress and no summary\n"
 "  -h, --help          this text\n"
 "\n"
@@ -58,14 +59,14 @@ static const char help[] =
 "arguments, 130 interrupted.\n";
 
 enum {
-    O_FOLDER = 256, O_MODEL, O_FEATURES, O_LABELS, O_NAMES, O_NUM_IDS,
-    O_NORMALIZE, O_RESIZE, O_DEVICE, O_THREADS
+    O_FOLDER = 256, O_FEATURES, O_LABELS, O_NAMES, O_NUM_IDS, O_NORMALIZE,
+    O_RESIZE
 };
 
 typedef struct centres_args {
-    const char *folder, *model, *features, *labels, *out, *names, *device;
+    const char *folder, *features, *labels, *out, *names;
+    cli_model_opts mo;  /* --model, --device, --threads */
     uint64_t num_ids;
-    int32_t threads;
     int normalize, resize, quiet;
 } centres_args;
 
@@ -75,7 +76,7 @@ static int parse(int argc, char **argv, centres_args *a)
 {
     static const struct option opts[] = {
         {"folder", required_argument, NULL, O_FOLDER},
-        {"model", required_argument, NULL, O_MODEL},
+        CLI_OPT_MODEL,
         {"features", required_argument, NULL, O_FEATURES},
         {"labels", required_argument, NULL, O_LABELS},
         {"out", required_argument, NULL, 'o'},
@@ -83,32 +84,32 @@ static int parse(int argc, char **argv, centres_args *a)
         {"num-ids", required_argument, NULL, O_NUM_IDS},
         {"normalize", no_argument, NULL, O_NORMALIZE},
         {"resize", no_argument, NULL, O_RESIZE},
-        {"device", required_argument, NULL, O_DEVICE},
-        {"threads", required_argument, NULL, O_THREADS},
+        CLI_OPT_DEVICE,
+        CLI_OPT_THREADS,
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
-    int c;
+    int c, rc;
 
     opterr = 0;
     optind = 1;
     while ((c = getopt_long(argc, argv, ":o:qh", opts, NULL)) != -1) {
         const char *s = optarg;
+        rc = cli_model_opts_parse(&a->mo, "centres", c, s);
+        if (rc != CLI_MO_NOT_MINE) {
+            if (rc != CLI_OK)
+                return rc;
+            continue;
+        }
         switch (c) {
         case O_FOLDER: a->folder = s; break;
-        case O_MODEL: a->model = s; break;
         case O_FEATURES: a->features = s; break;
         case O_LABELS: a->labels = s; break;
         case 'o': a->out = s; break;
         case O_NAMES: a->names = s; break;
-        case O_DEVICE: a->device = s; break;
         case O_NUM_IDS:
             if (!cli_parse_u64(s, &a->num_ids) || a->num_ids < 1)
                 return U("--num-ids '%s': use an integer >= 1", s);
-            break;
-        case O_THREADS:
-            if (!cli_parse_i32(s, 0, 4096, &a->threads))
-                return U("--threads '%s': use 0..4096", s);
             break;
         case O_NORMALIZE: a->normalize = 1; break;
         case O_RESIZE: a->resize = 1; break;
@@ -127,12 +128,13 @@ static int parse(int argc, char **argv, centres_args *a)
                  "--labels");
     if (a->folder && (a->features || a->labels))
         return U("use --folder or --features/--labels, not both");
-    if (a->folder && !a->model)
+    if (a->folder && !a->mo.model)
         return U("--folder needs --model DIR (with arcface.pt)");
     if (!a->folder && (!a->features || !a->labels))
         return U("--%s needs --%s", a->features ? "features" : "labels",
                  a->features ? "labels" : "features");
-    if (!a->folder && (a->model || a->names || a->resize || a->device))
+    if (!a->folder
+        && (a->mo.model || a->names || a->resize || a->mo.device))
         return U("--model, --names, --resize and --device go with --folder");
     if (a->folder && a->num_ids)
         return U("--num-ids goes with --labels");
@@ -294,10 +296,8 @@ static int from_folder(const centres_args *a, v2f_array **centres,
     /* The names as the library orders the rows (checked by count below). */
     if (v2f__list_dir(a->folder, 1, &names->v, &names->n) != V2F_OK)
         return CLI_FAILED;
-    v2f_runtime_opts_init(&ro, sizeof ro);
-    ro.device = a->device;
-    ro.threads = a->threads;
-    if (v2f_model_load(a->model, &ro, &model) != V2F_OK) {
+    cli_model_opts_runtime(&a->mo, &ro);
+    if (v2f_model_load(a->mo.model, &ro, &model) != V2F_OK) {
         fprintf(stderr, "vec2face centres: %s\n", v2f_last_error());
         return CLI_FAILED;
     }

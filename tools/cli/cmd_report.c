@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "model_opts.h"
 #include "vec2face/vec2face.h"
 
 static const char help[] =
@@ -45,8 +46,8 @@ static const char help[] =
 "  --sheet-tile PX     tile side, a divisor of 112 (default 56)\n"
 "  --per-image         list every image's values in report.json too\n"
 "  --batch B           images per network call (default 32)\n"
-"  --device D          cpu (default) or cuda:N\n"
-"  --threads T         intra-op threads (default: all CPUs)\n"
+CLI_HELP_DEVICE
+CLI_HELP_THREADS
 "  -q, --quiet         no progress and no summary\n"
 "  -h, --help          this text\n"
 "\n"
@@ -55,8 +56,8 @@ static const char help[] =
 "or setting), 2 bad arguments, 130 interrupted.\n";
 
 enum {
-    O_MODELS = 256, O_OUT_PREFIX, O_IDS, O_THRESHOLD, O_BINS, O_SHEET_IDS,
-    O_SHEET_IMAGES, O_SHEET_TILE, O_PER_IMAGE, O_BATCH, O_DEVICE, O_THREADS
+    O_OUT_PREFIX = 257, O_IDS, O_THRESHOLD, O_BINS, O_SHEET_IDS,
+    O_SHEET_IMAGES, O_SHEET_TILE, O_PER_IMAGE
 };
 
 static void print_summary(const v2f_dataset_summary *s, const char *prefix)
@@ -108,7 +109,7 @@ static void print_summary(const v2f_dataset_summary *s, const char *prefix)
 int cmd_report(int argc, char **argv)
 {
     static const struct option opts[] = {
-        {"models", required_argument, NULL, O_MODELS},
+        CLI_OPT_MODELS,
         {"out-prefix", required_argument, NULL, O_OUT_PREFIX},
         {"ids", required_argument, NULL, O_IDS},
         {"threshold", required_argument, NULL, O_THRESHOLD},
@@ -117,9 +118,9 @@ int cmd_report(int argc, char **argv)
         {"sheet-images", required_argument, NULL, O_SHEET_IMAGES},
         {"sheet-tile", required_argument, NULL, O_SHEET_TILE},
         {"per-image", no_argument, NULL, O_PER_IMAGE},
-        {"batch", required_argument, NULL, O_BATCH},
-        {"device", required_argument, NULL, O_DEVICE},
-        {"threads", required_argument, NULL, O_THREADS},
+        CLI_OPT_BATCH,
+        CLI_OPT_DEVICE,
+        CLI_OPT_THREADS,
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
@@ -127,23 +128,29 @@ int cmd_report(int argc, char **argv)
     v2f_dataset_summary sum;
     v2f_runtime_opts ro;
     v2f_model *model = NULL;
+    cli_model_opts mo;
     cli_progress prog;
-    const char *models = NULL, *device = NULL, *dir, *s;
+    const char *dir, *s;
     char prefix[4096];
-    int32_t threads = 0;
-    int quiet = 0, c;
+    int quiet = 0, c, rc;
     v2f_status st;
 
     v2f_dataset_report_opts_init(&o, sizeof o);
+    memset(&mo, 0, sizeof mo);
+    mo.batch = o.batch_size;
     opterr = 0;
     optind = 1;
     while ((c = getopt_long(argc, argv, ":qh", opts, NULL)) != -1) {
         s = optarg;
+        rc = cli_model_opts_parse(&mo, "report", c, s);
+        if (rc != CLI_MO_NOT_MINE) {
+            if (rc != CLI_OK)
+                return rc;
+            continue;
+        }
         switch (c) {
-        case O_MODELS: models = s; break;
         case O_OUT_PREFIX: o.out_prefix = s; break;
         case O_IDS: o.identities = s; break;
-        case O_DEVICE: device = s; break;
         case O_PER_IMAGE: o.per_image = 1; break;
         case O_THRESHOLD:
             if (!cli_parse_float(s, &o.threshold) || !(o.threshold > -1.0f)
@@ -173,16 +180,6 @@ int cmd_report(int argc, char **argv)
                                        "divisor of 112 (112, 56, 28, 16, "
                                        "14, 8, 7, 4, 2, 1)", s);
             break;
-        case O_BATCH:
-            if (!cli_parse_i32(s, 1, 4096, &o.batch_size))
-                return cli_usage_error("report", "--batch '%s': use 1..4096",
-                                       s);
-            break;
-        case O_THREADS:
-            if (!cli_parse_i32(s, 0, 4096, &threads))
-                return cli_usage_error("report", "--threads '%s': use "
-                                       "0..4096", s);
-            break;
         case 'q': quiet = 1; break;
         case 'h': fputs(help, stdout); return CLI_OK;
         case ':':
@@ -198,13 +195,12 @@ int cmd_report(int argc, char **argv)
                                ? "the dataset folder is missing"
                                : "one dataset folder, please");
     dir = argv[optind];
+    o.batch_size = mo.batch;
     /* Before the model load, so that an early Ctrl-C also stops cleanly. */
     cli_catch_interrupt();
-    if (models) {
-        v2f_runtime_opts_init(&ro, sizeof ro);
-        ro.device = device;
-        ro.threads = threads;
-        if (v2f_model_load(models, &ro, &model) != V2F_OK) {
+    if (mo.model) {
+        cli_model_opts_runtime(&mo, &ro);
+        if (v2f_model_load(mo.model, &ro, &model) != V2F_OK) {
             fprintf(stderr, "vec2face report: %s\n", v2f_last_error());
             return CLI_FAILED;
         }

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "model_opts.h"
 #include "util/fsutil.h"
 #include "vec2face/vec2face.h"
 
@@ -76,14 +77,15 @@ static const char help[] =
 
 enum {
     O_FIT = 256, O_SHRINKAGE, O_SAMPLER, O_ISOTROPIC, O_DIM, O_NORM_MEAN,
-    O_NORM_STD, O_SAVE_SAMPLER, O_EXCLUDE, O_MAX_CANDIDATES, O_THREADS
+    O_NORM_STD, O_SAVE_SAMPLER, O_EXCLUDE, O_MAX_CANDIDATES
 };
 
 typedef struct sample_args {
     const char *out, *fit, *sampler, *save_sampler, *exclude;
     uint64_t count, seed, max_candidates;
     float threshold, shrinkage, norm_mean, norm_std;
-    int32_t dim, threads;
+    cli_model_opts mo;  /* --threads (no network: the others do not apply) */
+    int32_t dim;
     int isotropic, have_shrinkage, have_iso_opts, quiet;
 } sample_args;
 
@@ -106,16 +108,22 @@ static int parse(int argc, char **argv, sample_args *a)
         {"seed", required_argument, NULL, 's'},
         {"exclude", required_argument, NULL, O_EXCLUDE},
         {"max-candidates", required_argument, NULL, O_MAX_CANDIDATES},
-        {"threads", required_argument, NULL, O_THREADS},
+        CLI_OPT_THREADS,
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
-    int c, sources;
+    int c, rc, sources;
 
     opterr = 0;
     optind = 1;
     while ((c = getopt_long(argc, argv, ":n:o:t:s:qh", opts, NULL)) != -1) {
         const char *s = optarg;
+        rc = cli_model_opts_parse(&a->mo, "sample-ids", c, s);
+        if (rc != CLI_MO_NOT_MINE) {
+            if (rc != CLI_OK)
+                return rc;
+            continue;
+        }
         switch (c) {
         case 'n':
             if (!cli_parse_u64(s, &a->count) || a->count < 1)
@@ -160,10 +168,6 @@ static int parse(int argc, char **argv, sample_args *a)
         case O_MAX_CANDIDATES:
             if (!cli_parse_u64(s, &a->max_candidates) || a->max_candidates < 1)
                 return U("--max-candidates '%s': use an integer >= 1", s);
-            break;
-        case O_THREADS:
-            if (!cli_parse_i32(s, 0, 4096, &a->threads))
-                return U("--threads '%s': use 0..4096", s);
             break;
         case 'q': a->quiet = 1; break;
         case 'h': fputs(help, stdout); return -1;
@@ -494,7 +498,7 @@ int cmd_sample_ids(int argc, char **argv)
         v2f_sample_opts_init(&so, sizeof so);
         so.seed = a.seed;
         so.max_similarity = a.threshold;
-        so.threads = a.threads;
+        so.threads = a.mo.threads;
         if (ex) {
             so.exclude = v2f_array_data(ex);
             so.exclude_rows = v2f_array_rows(ex);
