@@ -16,6 +16,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/libvec2face/libvec2face/bindings/go/internal/layout"
 )
 
 // env returns a required environment variable (set by the ctest entry).
@@ -159,7 +161,7 @@ func TestLayout(t *testing.T) {
 	// new value of a known enum fails.
 	seen := map[string]bool{}
 	knownStruct := map[string]bool{}
-	for _, e := range cLayout() {
+	for _, e := range layout.Fields() {
 		key := e.Struct + "." + e.Field
 		seen[key] = true
 		knownStruct[e.Struct] = true
@@ -181,14 +183,14 @@ func TestLayout(t *testing.T) {
 			unwrapped = append(unwrapped, key)
 			continue
 		}
-		t.Errorf("%s: new field of a wrapped struct: update layout.go and the binding", key)
+		t.Errorf("%s: new field of a wrapped struct: update internal/layout/layout.go and the binding", key)
 	}
 	knownEnum := map[string]bool{}
 	for name := range goConstants {
 		knownEnum[enumOf[name]] = true
 	}
 	delete(knownEnum, "") // a new #define is new API too
-	cc := cConstants()
+	cc := layout.Constants()
 	for name, want := range consts {
 		if _, ok := goConstants[name]; !ok && !knownEnum[enumOf[name]] {
 			unwrapped = append(unwrapped, name)
@@ -204,7 +206,7 @@ func TestLayout(t *testing.T) {
 	for _, key := range unwrapped {
 		// Wrapped sections must stay checked, not just logged.
 		if strings.HasPrefix(key, "v2f_dataset") || strings.HasPrefix(key, "V2F_DATASET") {
-			t.Errorf("%s: dataset API not in layout.go / goConstants", key)
+			t.Errorf("%s: dataset API not in internal/layout/layout.go / goConstants", key)
 		}
 	}
 	if len(unwrapped) > 0 {

@@ -1,26 +1,30 @@
-package vec2face
-
-// One entry per line of tests/abi/layout.c's output (v2f_print_layout),
-// evaluated by cgo. TestLayout compares the two in both directions, so a
-// struct, field, enum value or constant added to the header fails the test
-// until it is listed here (and wrapped by the binding).
+// Package layout is the layout test's data: every public struct's size and
+// field offsets and every constant, as cgo sees the header. TestLayout (in
+// the binding's package) compares it with tests/abi/layout.c's output
+// (v2f_print_layout) in both directions, so a struct, field, enum value or
+// constant added to the header fails the test until it is listed here (and
+// wrapped by the binding). It lives in an internal package because cgo is
+// not allowed in _test.go files: the binding itself does not carry it.
+package layout
 
 /*
+#cgo pkg-config: vec2face
+#cgo CFLAGS: -DV2F_EXPERIMENTAL
 #include <vec2face/vec2face.h>
 */
 import "C"
 
 import "unsafe"
 
-// layoutEntry is one line of v2f_print_layout as cgo sees the C types.
-type layoutEntry struct {
+// Entry is one line of v2f_print_layout as cgo sees the C types.
+type Entry struct {
 	Struct, Field string
 	Offset, Size  uintptr
 }
 
-// cLayout is sizeof and every field's offset and size of the public structs.
-func cLayout() []layoutEntry {
-	return []layoutEntry{
+// Fields is sizeof and every field's offset and size of the public structs.
+func Fields() []Entry {
+	return []Entry{
 		{"v2f_runtime_opts", "sizeof", unsafe.Sizeof(C.v2f_runtime_opts{}), 0},
 		{"v2f_runtime_opts", "struct_size", unsafe.Offsetof(C.v2f_runtime_opts{}.struct_size), unsafe.Sizeof(C.v2f_runtime_opts{}.struct_size)},
 		{"v2f_runtime_opts", "device", unsafe.Offsetof(C.v2f_runtime_opts{}.device), unsafe.Sizeof(C.v2f_runtime_opts{}.device)},
@@ -284,9 +288,9 @@ func cLayout() []layoutEntry {
 	}
 }
 
-// cConstants is every enum value and numeric constant of the header as cgo
+// Constants is every enum value and numeric constant of the header as cgo
 // sees it.
-func cConstants() map[string]int64 {
+func Constants() map[string]int64 {
 	return map[string]int64{
 		"V2F_OK":                         int64(C.V2F_OK),
 		"V2F_E_INVALID_ARG":              int64(C.V2F_E_INVALID_ARG),
