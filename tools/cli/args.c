@@ -2,6 +2,7 @@
  * number in range, else the caller reports a usage error. */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
+#include <getopt.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -20,6 +21,24 @@ int cli_usage_error(const char *sub, const char *fmt, ...)
     fprintf(stderr, "\nTry 'vec2face%s%s --help'.\n", sub ? " " : "",
             sub ? sub : "");
     return CLI_USAGE;
+}
+
+int cli_getopt_error(const char *sub, int c, char **argv)
+{
+    cli_recipe_blame(optind - 1);
+    if (c == ':')
+        return cli_usage_error(sub, "%s needs a value", argv[optind - 1]);
+    return cli_usage_error(sub, "unknown option '%s'", argv[optind - 1]);
+}
+
+int cli_one_folder(const char *sub, int argc, char **argv, const char **dir)
+{
+    if (optind != argc - 1)
+        return cli_usage_error(sub, optind == argc
+                               ? "the dataset folder is missing"
+                               : "one dataset folder, please");
+    *dir = argv[optind];
+    return CLI_OK;
 }
 
 int cli_parse_u64(const char *s, uint64_t *out)

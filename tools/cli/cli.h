@@ -34,6 +34,14 @@ int cli_parse_eps(const char *s, float *eps, float *shares, int32_t cap,
 int cli_parse_floats(const char *s, float lo, float *out, int32_t cap,
                      int32_t *count);
 
+/* The usage error for getopt_long's ':' (argv[optind - 1] lacks its
+ * value) or any other unhandled return (an unknown option), after
+ * cli_recipe_blame. */
+int cli_getopt_error(const char *sub, int c, char **argv);
+/* The one operand, a dataset folder, of verify and report: argv[optind]
+ * into *dir, else a usage error. */
+int cli_one_folder(const char *sub, int argc, char **argv, const char **dir);
+
 /* Print "vec2face <sub>: <message>" and a hint to --help; returns
  * CLI_USAGE. */
 int cli_usage_error(const char *sub, const char *fmt, ...)

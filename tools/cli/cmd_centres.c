@@ -115,8 +115,7 @@ static int parse(int argc, char **argv, centres_args *a)
         case O_RESIZE: a->resize = 1; break;
         case 'q': a->quiet = 1; break;
         case 'h': fputs(help, stdout); return -1;
-        case ':': return U("%s needs a value", argv[optind - 1]);
-        default: return U("unknown option '%s'", argv[optind - 1]);
+        default: return cli_getopt_error("centres", c, argv);
         }
     }
     if (optind < argc)

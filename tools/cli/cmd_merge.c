@@ -87,12 +87,7 @@ int cmd_merge(int argc, char **argv)
         case 'l': link_it = 1; break;
         case 'q': quiet = 1; break;
         case 'h': fputs(help, stdout); return CLI_OK;
-        case ':':
-            return cli_usage_error("merge", "%s needs a value",
-                                   argv[optind - 1]);
-        default:
-            return cli_usage_error("merge", "unknown option '%s'",
-                                   argv[optind - 1]);
+        default: return cli_getopt_error("merge", c, argv);
         }
     }
     if (!dst)

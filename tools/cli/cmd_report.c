@@ -182,19 +182,11 @@ int cmd_report(int argc, char **argv)
             break;
         case 'q': quiet = 1; break;
         case 'h': fputs(help, stdout); return CLI_OK;
-        case ':':
-            return cli_usage_error("report", "%s needs a value",
-                                   argv[optind - 1]);
-        default:
-            return cli_usage_error("report", "unknown option '%s'",
-                                   argv[optind - 1]);
+        default: return cli_getopt_error("report", c, argv);
         }
     }
-    if (optind != argc - 1)
-        return cli_usage_error("report", optind == argc
-                               ? "the dataset folder is missing"
-                               : "one dataset folder, please");
-    dir = argv[optind];
+    if ((rc = cli_one_folder("report", argc, argv, &dir)) != CLI_OK)
+        return rc;
     o.batch_size = mo.batch;
     /* Before the model load, so that an early Ctrl-C also stops cleanly. */
     cli_catch_interrupt();

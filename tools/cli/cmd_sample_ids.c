@@ -171,8 +171,7 @@ static int parse(int argc, char **argv, sample_args *a)
             break;
         case 'q': a->quiet = 1; break;
         case 'h': fputs(help, stdout); return -1;
-        case ':': return U("%s needs a value", argv[optind - 1]);
-        default: return U("unknown option '%s'", argv[optind - 1]);
+        default: return cli_getopt_error("sample-ids", c, argv);
         }
     }
     if (optind < argc)

@@ -32,6 +32,7 @@ int cmd_verify(int argc, char **argv)
         {NULL, 0, NULL, 0}};
     v2f_dataset_report rep;
     v2f_status st;
+    const char *dir;
     int quiet = 0, c;
 
     opterr = 0;
@@ -40,21 +41,14 @@ int cmd_verify(int argc, char **argv)
         switch (c) {
         case 'q': quiet = 1; break;
         case 'h': fputs(help, stdout); return CLI_OK;
-        case ':':
-            return cli_usage_error("verify", "%s needs a value",
-                                   argv[optind - 1]);
-        default:
-            return cli_usage_error("verify", "unknown option '%s'",
-                                   argv[optind - 1]);
+        default: return cli_getopt_error("verify", c, argv);
         }
     }
-    if (optind != argc - 1)
-        return cli_usage_error("verify", optind == argc
-                               ? "the dataset folder is missing"
-                               : "one dataset folder, please");
+    if ((c = cli_one_folder("verify", argc, argv, &dir)) != CLI_OK)
+        return c;
     memset(&rep, 0, sizeof rep);
     rep.struct_size = sizeof rep;
-    st = v2f_dataset_verify(argv[optind], &rep);
+    st = v2f_dataset_verify(dir, &rep);
     if (st != V2F_OK && st != V2F_E_FORMAT) {
         fprintf(stderr, "vec2face verify: %s\n", v2f_last_error());
         return CLI_FAILED;

@@ -372,8 +372,7 @@ int gen_parse(int argc, char **argv, gen_args *a)
         case O_WAIT_LOCK: a->wait_lock = 1; break;
         case 'q': a->quiet = 1; break;
         case 'h': fputs(gen_help, stdout); return -1;
-        case ':': return U("%s needs a value", argv[optind - 1]);
-        default: return U("unknown option '%s'", argv[optind - 1]);
+        default: return cli_getopt_error("generate", c, argv);
         }
     }
     if (optind < argc)
