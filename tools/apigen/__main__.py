@@ -1,11 +1,13 @@
-"""python3 tools/apigen [--umbrella H] (--json | check | layout [--check])
+"""python3 tools/apigen [--umbrella H] (--json | check | layout|python [--check])
 
 --json          print the description
 check           exit 1, listing them, when a V2F_API or typedef line of the
                 headers is not in the description (a misread declaration
                 is an error, not a silent omission)
-layout          write tests/abi/layout.c; with --check, exit 1 when the
-                checked-in file differs from what it would write
+layout          write tests/abi/layout.c
+python          write bindings/python/vec2face/_abi_generated.py
+  --check       (layout, python) write nothing; exit 1 when the checked-in
+                file differs from what would be written
 """
 
 import argparse
@@ -17,15 +19,17 @@ if not __package__:  # run as a folder: python3 tools/apigen
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
     __package__ = "apigen"
 
-from apigen import layout, parse, source  # noqa: E402
+from apigen import layout, parse, python, source  # noqa: E402
+
+GENERATED = {"layout": layout, "python": python}  # command: module with OUT, render()
 
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(prog="apigen", description=__doc__.splitlines()[0])
     ap.add_argument("--umbrella", type=Path, default=source.UMBRELLA)
     ap.add_argument("--json", action="store_true", help="print the description as JSON")
-    ap.add_argument("command", nargs="?", choices=("check", "layout"))
-    ap.add_argument("--check", action="store_true", help="layout: compare, do not write")
+    ap.add_argument("command", nargs="?", choices=("check", *GENERATED))
+    ap.add_argument("--check", action="store_true", help="compare, do not write")
     a = ap.parse_args(argv)
     if a.json:
         print(json.dumps(parse.describe(a.umbrella), indent=1))
@@ -41,16 +45,17 @@ def main(argv=None) -> int:
               f"{len(d['enums'])} enums, {len(d['constants'])} constants, "
               f"{len(d['opaques'])} handles, {len(d['callbacks'])} callbacks: all accounted for")
         return 0
-    if a.command == "layout":
-        text = layout.render(parse.require_complete(a.umbrella))
+    if a.command in GENERATED:
+        gen = GENERATED[a.command]
+        text = gen.render(parse.require_complete(a.umbrella))
         if a.check:
-            if not layout.OUT.exists() or layout.OUT.read_text() != text:
-                print(f"{layout.OUT} is out of date: run python3 tools/apigen layout",
+            if not gen.OUT.exists() or gen.OUT.read_text() != text:
+                print(f"{gen.OUT} is out of date: run python3 tools/apigen {a.command}",
                       file=sys.stderr)
                 return 1
-            print("layout.c is up to date")
+            print(f"{gen.OUT.name} is up to date")
         else:
-            layout.OUT.write_text(text)
+            gen.OUT.write_text(text)
         return 0
     ap.print_help()
     return 2

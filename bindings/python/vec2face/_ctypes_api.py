@@ -12,7 +12,6 @@ This module imports only the standard library.
 from __future__ import annotations
 
 import ctypes
-import enum
 from ctypes import (CFUNCTYPE, POINTER, Structure, c_char, c_char_p, c_double, c_float, c_int,
                     c_int32, c_size_t, c_uint32, c_uint64, c_void_p)
 from typing import Any, Dict, List, Tuple, Type, TypeVar
@@ -22,64 +21,21 @@ _S = TypeVar("_S", bound=Structure)
 # The ABI version this binding was written for (V2F_ABI_VERSION).
 ABI_VERSION = 0
 
-# ---------------------------------------------------------------- constants
-V2F_VERSION_MAJOR = 0
-V2F_VERSION_MINOR = 3
-V2F_VERSION_PATCH = 0
-V2F_ABI_VERSION = ABI_VERSION
-V2F_VECTOR_DIM = 512
-V2F_IMAGE_SIZE = 112
-V2F_IMAGE_BYTES = 112 * 112 * 3
-V2F_NUM_TOKENS = 49
-V2F_COND_DIM = 768
-V2F_SEPARABILITY_BINS = 200
-V2F_PNG_LEVEL_DEFAULT = 6  # @since 0.3
-
-CONSTANTS: Dict[str, int] = {name: value for name, value in globals().items()
-             if name.startswith("V2F_") and isinstance(value, int)}
-
-# ---------------------------------------------------------------- enums (C values)
-class Status(enum.IntEnum):
-    """v2f_status without its V2F_ prefix: the binding's one status table
-    (vec2face.Status, ENUMS["v2f_status"], errors.STATUS_NAMES and the
-    exception classes' codes all come from it)."""
-    OK = 0
-    E_INVALID_ARG = 1
-    E_IO = 2
-    E_FORMAT = 3
-    E_UNSUPPORTED = 4
-    E_MODEL = 5
-    E_BACKEND = 6
-    E_NO_MEMORY = 7
-    E_CANCELLED = 8
-    E_OVERFLOW = 9
-    E_INTERNAL = 10
-    E_BUSY = 11  # @since 0.3
-
-
-ENUMS: Dict[str, Dict[str, int]] = {
-    "v2f_status": {"V2F_" + s.name: int(s) for s in Status},
-    "v2f_log_level": {"V2F_LOG_ERROR": 0, "V2F_LOG_WARN": 1, "V2F_LOG_INFO": 2, "V2F_LOG_DEBUG": 3},
-    "v2f_part": {
-        "V2F_PART_GENERATOR": 0, "V2F_PART_POSE_GENERATOR": 1, "V2F_PART_POSE_COND": 2,
-        "V2F_PART_ARCFACE": 3, "V2F_PART_MAGFACE": 4, "V2F_PART_HEADPOSE": 5, "V2F_PART_COUNT": 6,
-    },
-    "v2f_precision": {"V2F_PRECISION_FP32": 0, "V2F_PRECISION_BF16": 1,
-                      "V2F_PRECISION_FP16": 2},
-    "v2f_attrop_mode": {"V2F_ATTROP_ENABLED": 0, "V2F_ATTROP_DISABLED": 1},
-    "v2f_dataset_format": {"V2F_DATASET_PNG": 0, "V2F_DATASET_JPEG": 1},
-    "v2f_dataset_measure": {"V2F_DATASET_MEASURE_SIMILARITY": 1, "V2F_DATASET_MEASURE_QUALITY": 2,
-                            "V2F_DATASET_MEASURE_YAW": 4},
-    "v2f_dataset_filter": {"V2F_DATASET_FILTER_NONE": 0, "V2F_DATASET_FILTER_DROP": 1,
-                           "V2F_DATASET_FILTER_REGENERATE": 2},
-    "v2f_dataset_pose_order": {"V2F_DATASET_POSE_CYCLE": 0, "V2F_DATASET_POSE_SAMPLE": 1},
-}
-
-# Bits of v2f_dataset_summary.measured (V2F_REPORT_*: unsigned #defines,
-# which tools/gen_layout.py does not print; test_report.py checks them
-# against the header text).
-REPORT_FLAGS: Dict[str, int] = {"V2F_REPORT_CONSISTENCY": 1, "V2F_REPORT_INPUT": 2, "V2F_REPORT_QUALITY": 4,
-                "V2F_REPORT_YAW": 8, "V2F_REPORT_SEPARABILITY": 16}
+# ---------------------------------------------------------------- constants, enums
+# Generated from the headers by tools/apigen (python3 tools/apigen python):
+# the numeric #defines, CONSTANTS, REPORT_FLAGS, the status table (Status:
+# vec2face.Status, errors.STATUS_NAMES and the exception classes' codes all
+# come from it) and ENUMS (C values).
+# ("X as X": re-exported under mypy --strict.)
+from ._abi_generated import (
+    CONSTANTS as CONSTANTS, ENUMS as ENUMS, REPORT_FLAGS as REPORT_FLAGS, Status as Status,
+    V2F_ABI_VERSION as V2F_ABI_VERSION, V2F_COND_DIM as V2F_COND_DIM,
+    V2F_IMAGE_BYTES as V2F_IMAGE_BYTES, V2F_IMAGE_SIZE as V2F_IMAGE_SIZE,
+    V2F_NUM_TOKENS as V2F_NUM_TOKENS, V2F_PNG_LEVEL_DEFAULT as V2F_PNG_LEVEL_DEFAULT,
+    V2F_SEPARABILITY_BINS as V2F_SEPARABILITY_BINS, V2F_VECTOR_DIM as V2F_VECTOR_DIM,
+    V2F_VERSION_MAJOR as V2F_VERSION_MAJOR, V2F_VERSION_MINOR as V2F_VERSION_MINOR,
+    V2F_VERSION_PATCH as V2F_VERSION_PATCH,
+)
 
 # ---------------------------------------------------------------- callbacks
 # typedef void (*v2f_log_fn)(int32_t level, const char *msg, void *user);
