@@ -95,12 +95,6 @@ static int parse(int argc, char **argv, centres_args *a)
     optind = 1;
     while ((c = getopt_long(argc, argv, ":o:qh", opts, NULL)) != -1) {
         const char *s = optarg;
-        rc = cli_model_opts_parse(&a->mo, "centres", c, s);
-        if (rc != CLI_MO_NOT_MINE) {
-            if (rc != CLI_OK)
-                return rc;
-            continue;
-        }
         switch (c) {
         case O_FOLDER: a->folder = s; break;
         case O_FEATURES: a->features = s; break;
@@ -115,7 +109,11 @@ static int parse(int argc, char **argv, centres_args *a)
         case O_RESIZE: a->resize = 1; break;
         case 'q': a->quiet = 1; break;
         case 'h': fputs(help, stdout); return -1;
-        default: return cli_getopt_error("centres", c, argv);
+        default: /* a model option, else a usage error */
+            rc = cli_model_opts_parse(&a->mo, "centres", c, s, argv);
+            if (rc != CLI_OK)
+                return rc;
+            break;
         }
     }
     if (optind < argc)

@@ -142,12 +142,6 @@ int cmd_report(int argc, char **argv)
     optind = 1;
     while ((c = getopt_long(argc, argv, ":qh", opts, NULL)) != -1) {
         s = optarg;
-        rc = cli_model_opts_parse(&mo, "report", c, s);
-        if (rc != CLI_MO_NOT_MINE) {
-            if (rc != CLI_OK)
-                return rc;
-            continue;
-        }
         switch (c) {
         case O_OUT_PREFIX: o.out_prefix = s; break;
         case O_IDS: o.identities = s; break;
@@ -182,7 +176,11 @@ int cmd_report(int argc, char **argv)
             break;
         case 'q': quiet = 1; break;
         case 'h': fputs(help, stdout); return CLI_OK;
-        default: return cli_getopt_error("report", c, argv);
+        default: /* a model option, else a usage error */
+            rc = cli_model_opts_parse(&mo, "report", c, s, argv);
+            if (rc != CLI_OK)
+                return rc;
+            break;
         }
     }
     if ((rc = cli_one_folder("report", argc, argv, &dir)) != CLI_OK)

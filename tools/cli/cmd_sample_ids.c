@@ -118,12 +118,6 @@ static int parse(int argc, char **argv, sample_args *a)
     optind = 1;
     while ((c = getopt_long(argc, argv, ":n:o:t:s:qh", opts, NULL)) != -1) {
         const char *s = optarg;
-        rc = cli_model_opts_parse(&a->mo, "sample-ids", c, s);
-        if (rc != CLI_MO_NOT_MINE) {
-            if (rc != CLI_OK)
-                return rc;
-            continue;
-        }
         switch (c) {
         case 'n':
             if (!cli_parse_u64(s, &a->count) || a->count < 1)
@@ -171,7 +165,11 @@ static int parse(int argc, char **argv, sample_args *a)
             break;
         case 'q': a->quiet = 1; break;
         case 'h': fputs(help, stdout); return -1;
-        default: return cli_getopt_error("sample-ids", c, argv);
+        default: /* a model option, else a usage error */
+            rc = cli_model_opts_parse(&a->mo, "sample-ids", c, s, argv);
+            if (rc != CLI_OK)
+                return rc;
+            break;
         }
     }
     if (optind < argc)

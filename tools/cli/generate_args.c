@@ -224,7 +224,7 @@ int gen_parse(int argc, char **argv, gen_args *a)
         {NULL, 0, NULL, 0}};
     uint32_t n;
     uint64_t v;
-    int c;
+    int c, rc;
 
     memset(a, 0, sizeof *a);
     a->per_id = 4;
@@ -242,12 +242,6 @@ int gen_parse(int argc, char **argv, gen_args *a)
     optind = 1;
     while ((c = getopt_long(argc, argv, ":qh", opts, NULL)) != -1) {
         const char *s = optarg;
-        int rc = cli_model_opts_parse(&a->mo, "generate", c, s);
-        if (rc != CLI_MO_NOT_MINE) {
-            if (rc != CLI_OK)
-                return rc;
-            continue;
-        }
         switch (c) {
         case O_IDS: a->ids = s; break;
         case O_OUT: a->out = s; break;
@@ -372,7 +366,11 @@ int gen_parse(int argc, char **argv, gen_args *a)
         case O_WAIT_LOCK: a->wait_lock = 1; break;
         case 'q': a->quiet = 1; break;
         case 'h': fputs(gen_help, stdout); return -1;
-        default: return cli_getopt_error("generate", c, argv);
+        default: /* a model option, else a usage error */
+            rc = cli_model_opts_parse(&a->mo, "generate", c, s, argv);
+            if (rc != CLI_OK)
+                return rc;
+            break;
         }
     }
     if (optind < argc)

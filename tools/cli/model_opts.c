@@ -12,7 +12,7 @@
                 cli_usage_error(sub, __VA_ARGS__))
 
 int cli_model_opts_parse(cli_model_opts *m, const char *sub, int c,
-                         const char *s)
+                         const char *s, char **argv)
 {
     switch (c) {
     case CLI_O_MODEL: m->model = s; return CLI_OK;
@@ -35,7 +35,7 @@ int cli_model_opts_parse(cli_model_opts *m, const char *sub, int c,
         else
             return U("--precision '%s': use fp32, bf16 or fp16", s);
         return CLI_OK;
-    default: return CLI_MO_NOT_MINE;
+    default: return cli_getopt_error(sub, c, argv);
     }
 }
 

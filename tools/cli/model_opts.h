@@ -45,15 +45,13 @@ typedef struct cli_model_opts {
     int32_t precision;  /* v2f_precision, V2F_PRECISION_FP32 unless given */
 } cli_model_opts;
 
-/* What cli_model_opts_parse returns for an option that is not one of
- * these (CLI_OK and CLI_USAGE otherwise). */
-enum { CLI_MO_NOT_MINE = -2 };
-
-/* Option c (a getopt_long value) with argument s into m. A bad value is a
- * usage error of command sub (after cli_recipe_blame, which names the
+/* For the default branch of a command's getopt_long switch: option c
+ * with argument s into m (CLI_OK). A bad value, or a c that is none of
+ * these (a missing value, an unknown option: cli_getopt_error), is a
+ * usage error of command sub, after cli_recipe_blame (which names the
  * recipe line when the value came from --recipe). */
 int cli_model_opts_parse(cli_model_opts *m, const char *sub, int c,
-                         const char *s);
+                         const char *s, char **argv);
 
 /* m's device, threads and precision in a fresh v2f_runtime_opts. */
 void cli_model_opts_runtime(const cli_model_opts *m, v2f_runtime_opts *ro);
