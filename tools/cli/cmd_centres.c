@@ -284,7 +284,6 @@ static int progress_fn(void *user, uint64_t done, uint64_t total)
 static int from_folder(const centres_args *a, v2f_array **centres,
                        cli_names *names)
 {
-    v2f_runtime_opts ro;
     v2f_centres_opts co;
     v2f_model *model = NULL;
     v2f_status st;
@@ -293,11 +292,8 @@ static int from_folder(const centres_args *a, v2f_array **centres,
     /* The names as the library orders the rows (checked by count below). */
     if (v2f__list_dir(a->folder, 1, &names->v, &names->n) != V2F_OK)
         return CLI_FAILED;
-    cli_model_opts_runtime(&a->mo, &ro);
-    if (v2f_model_load(a->mo.model, &ro, &model) != V2F_OK) {
-        fprintf(stderr, "vec2face centres: %s\n", v2f_last_error());
+    if (cli_model_load(&a->mo, "centres", &model) != CLI_OK)
         return CLI_FAILED;
-    }
     v2f_centres_opts_init(&co, sizeof co);
     co.normalize = a->normalize;
     co.resize = a->resize;

@@ -48,7 +48,6 @@ int cmd_generate(int argc, char **argv)
 {
     gen_args a;
     v2f_dataset_recipe r;
-    v2f_runtime_opts ro;
     v2f_dataset_stats stats;
     v2f_model *model = NULL;
     char *ref_ids_npy = NULL; /* --identities: OUT/identities.npy */
@@ -116,13 +115,12 @@ int cmd_generate(int argc, char **argv)
         r.pose_templates = (int32_t)v2f_array_rows(points);
     }
 
-    cli_model_opts_runtime(&a.mo, &ro);
-    ro.attrop = r.attrop_images > 0 ? V2F_ATTROP_ENABLED : V2F_ATTROP_DISABLED;  /* less memory */
-    rc = CLI_FAILED;
-    if (v2f_model_load(a.mo.model, &ro, &model) != V2F_OK) {
-        fail(NULL);
+    /* Without AttrOP images the model keeps no training copy: less memory. */
+    a.mo.attrop = r.attrop_images > 0 ? V2F_ATTROP_ENABLED
+                                      : V2F_ATTROP_DISABLED;
+    if ((rc = cli_model_load(&a.mo, "generate", &model)) != CLI_OK)
         goto out;
-    }
+    rc = CLI_FAILED;
     if (a.ref_ids) {
         if ((rc = cli_ref_identities(model, a.ref_ids, a.out, a.quiet,
                                      &ref_ids_npy)) != CLI_OK)

@@ -126,7 +126,6 @@ int cmd_report(int argc, char **argv)
         {NULL, 0, NULL, 0}};
     v2f_dataset_report_opts o;
     v2f_dataset_summary sum;
-    v2f_runtime_opts ro;
     v2f_model *model = NULL;
     cli_model_opts mo;
     cli_progress prog;
@@ -189,11 +188,8 @@ int cmd_report(int argc, char **argv)
     /* Before the model load, so that an early Ctrl-C also stops cleanly. */
     cli_catch_interrupt();
     if (mo.model) {
-        cli_model_opts_runtime(&mo, &ro);
-        if (v2f_model_load(mo.model, &ro, &model) != V2F_OK) {
-            fprintf(stderr, "vec2face report: %s\n", v2f_last_error());
+        if (cli_model_load(&mo, "report", &model) != CLI_OK)
             return CLI_FAILED;
-        }
     }
     cli_progress_init(&prog, quiet, "report");
     o.progress = cli_progress_fn;

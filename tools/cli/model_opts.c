@@ -3,6 +3,7 @@
  * so a bad value is a usage error (exit 2) that creates nothing. */
 #define _POSIX_C_SOURCE 200809L
 #include <getopt.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "cli.h"
@@ -39,10 +40,18 @@ int cli_model_opts_parse(cli_model_opts *m, const char *sub, int c,
     }
 }
 
-void cli_model_opts_runtime(const cli_model_opts *m, v2f_runtime_opts *ro)
+int cli_model_load(const cli_model_opts *m, const char *sub,
+                   v2f_model **model)
 {
-    v2f_runtime_opts_init(ro, sizeof *ro);
-    ro->device = m->device;
-    ro->threads = m->threads;
-    ro->precision = m->precision;
+    v2f_runtime_opts ro;
+    v2f_runtime_opts_init(&ro, sizeof ro);
+    ro.device = m->device;
+    ro.threads = m->threads;
+    ro.precision = m->precision;
+    ro.attrop = m->attrop;
+    if (v2f_model_load(m->model, &ro, model) != V2F_OK) {
+        fprintf(stderr, "vec2face %s: %s\n", sub, v2f_last_error());
+        return CLI_FAILED;
+    }
+    return CLI_OK;
 }

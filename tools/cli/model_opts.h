@@ -43,6 +43,7 @@ typedef struct cli_model_opts {
     int32_t threads;    /* 0: all CPUs */
     int32_t batch;      /* 0: the command's default */
     int32_t precision;  /* v2f_precision, V2F_PRECISION_FP32 unless given */
+    int32_t attrop;     /* v2f_attrop_mode, set by the command (0: enabled) */
 } cli_model_opts;
 
 /* For the default branch of a command's getopt_long switch: option c
@@ -53,7 +54,10 @@ typedef struct cli_model_opts {
 int cli_model_opts_parse(cli_model_opts *m, const char *sub, int c,
                          const char *s, char **argv);
 
-/* m's device, threads and precision in a fresh v2f_runtime_opts. */
-void cli_model_opts_runtime(const cli_model_opts *m, v2f_runtime_opts *ro);
+/* v2f_model_load of m->model with m's device, threads, precision and
+ * attrop; on failure prints "vec2face <sub>: <the library's message>"
+ * and returns CLI_FAILED. */
+int cli_model_load(const cli_model_opts *m, const char *sub,
+                   v2f_model **model);
 
 #endif
