@@ -260,7 +260,7 @@ V2F_API void v2f_centres_opts_init(v2f_centres_opts *o, size_t size);
  *          feature with normalize, label out of range, identity without
  *          features, each with its index), V2F_E_OVERFLOW, V2F_E_NO_MEMORY
  *  @since 0.1 */
-V2F_NODISCARD V2F_NODISCARD V2F_API v2f_status v2f_identity_centres_from_features(
+V2F_NODISCARD V2F_API v2f_status v2f_identity_centres_from_features(
     const float *features, size_t n, size_t dim, const int64_t *labels,
     size_t num_ids, const v2f_centres_opts *opts, v2f_array **out);
 

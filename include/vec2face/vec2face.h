@@ -45,7 +45,7 @@
 #ifndef VEC2FACE_H
 #define VEC2FACE_H
 
-/* Module order is also the order tools/gen_layout.py reads them in. */
+/* Module order is also the order tools/apigen reads them in. */
 #include "common.h"
 #include "model.h"
 #include "generate.h"
