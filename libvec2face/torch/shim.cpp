@@ -235,8 +235,9 @@ v2f_status v2f_shim_load(const char *path, int32_t part, const char *device,
                          int32_t precision, int keep_plain, v2f_shim_module **out,
                          v2f_part_info *info) {
     *out = nullptr;
-    std::string file = path;
     SHIM_TRY
+    // Inside the barrier: the copy can throw std::bad_alloc.
+    std::string file = path;
     torch::Device dev = parse_device(device);
     torch::jit::Module m;
     try {
@@ -263,7 +264,7 @@ v2f_status v2f_shim_load(const char *path, int32_t part, const char *device,
                                    keep_plain != 0};
     *out = sm;
     return V2F_OK;
-    SHIM_CATCH(file.c_str())
+    SHIM_CATCH(path)
 }
 
 void v2f_shim_free(v2f_shim_module *m) { delete m; }
