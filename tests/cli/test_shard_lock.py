@@ -230,7 +230,7 @@ def test_no_flock():
     out = p("noflock")
     r = run(["generate", "--out", out, "--model", MODEL, "--ids", IDS, "--per-id", "1",
              "--seed", "5", "--threads", "1"],
-            {"LD_PRELOAD": FAULT_SO, "V2F_FAULT_FLOCK_ERRNO": "38"})
+            harness.fault_env(FAULT_SO, V2F_FAULT_FLOCK_ERRNO="38"))
     check(r.returncode == 0 and "does not support flock" in r.stderr
           and "runs without its lock" in r.stderr and len(images(out)) == 8,
           f"flock failing with ENOSYS: a warning, then the run completes "
