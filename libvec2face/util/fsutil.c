@@ -177,7 +177,15 @@ static int cmp_str(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-v2f_status v2f__list_images(const char *dir, char ***out, size_t *n)
+/* What list_entries keeps. Hidden entries are never listed (they include
+ * our temporary files). */
+enum { LIST_IMAGE_NAMES, /* an image extension; not stat'ed */
+       LIST_IMAGE_FILES, /* an image extension and a regular file */
+       LIST_DIRS };
+
+/* The one folder lister: sorted names (or dir/name paths when full). */
+static v2f_status list_entries(const char *dir, int kind, int full,
+                               char ***out, size_t *n)
 {
     DIR *d;
     struct dirent *e;
@@ -191,16 +199,33 @@ v2f_status v2f__list_images(const char *dir, char ***out, size_t *n)
         return v2f__fail(V2F_E_IO, "cannot read folder '%s': %s", dir,
                          strerror(errno));
     while ((e = readdir(d)) != NULL) {
-        if (e->d_name[0] == '.' || !has_image_ext(e->d_name))
-            continue;     /* hidden files include our temporary ones */
+        if (e->d_name[0] == '.')
+            continue;
+        if (kind != LIST_DIRS && !has_image_ext(e->d_name))
+            continue;
+        if (kind != LIST_IMAGE_NAMES) {
+            struct stat st;
+            int keep;
+            char *path = v2f__strfmt("%s/%s", dir, e->d_name);
+            if (!path)
+                goto oom;
+            /* An entry that vanished or cannot be stat'ed is not listed. */
+            keep = stat(path, &st) == 0
+                   && (kind == LIST_DIRS ? S_ISDIR(st.st_mode)
+                                         : S_ISREG(st.st_mode));
+            free(path);
+            if (!keep)
+                continue;
+        }
         if (count == cap) {
-            cap = cap ? cap * 2 : 16;
+            cap = cap ? cap * 2 : 64;
             nn = realloc(names, cap * sizeof *names);
             if (!nn)
                 goto oom;
             names = nn;
         }
-        names[count] = v2f__strfmt("%s/%s", dir, e->d_name);
+        names[count] = full ? v2f__strfmt("%s/%s", dir, e->d_name)
+                            : strdup(e->d_name);
         if (!names[count])
             goto oom;
         count++;
@@ -217,56 +242,14 @@ oom:
     return v2f__fail(V2F_E_NO_MEMORY, "out of memory listing '%s'", dir);
 }
 
+v2f_status v2f__list_images(const char *dir, char ***out, size_t *n)
+{
+    return list_entries(dir, LIST_IMAGE_NAMES, 1, out, n);
+}
+
 v2f_status v2f__list_dir(const char *dir, int want_dirs, char ***out,
                          size_t *n)
 {
-    DIR *d;
-    struct dirent *e;
-    char **names = NULL, **nn;
-    size_t count = 0, cap = 0;
-
-    *out = NULL;
-    *n = 0;
-    d = opendir(dir);
-    if (!d)
-        return v2f__fail(V2F_E_IO, "cannot read folder '%s': %s", dir,
-                         strerror(errno));
-    while ((e = readdir(d)) != NULL) {
-        struct stat st;
-        char *path;
-        int keep;
-        if (e->d_name[0] == '.')
-            continue;
-        path = v2f__strfmt("%s/%s", dir, e->d_name);
-        if (!path)
-            goto oom;
-        /* An entry that vanished or cannot be stat'ed is not listed. */
-        keep = stat(path, &st) == 0
-               && (want_dirs ? S_ISDIR(st.st_mode)
-                             : S_ISREG(st.st_mode) && has_image_ext(e->d_name));
-        free(path);
-        if (!keep)
-            continue;
-        if (count == cap) {
-            cap = cap ? cap * 2 : 64;
-            nn = realloc(names, cap * sizeof *names);
-            if (!nn)
-                goto oom;
-            names = nn;
-        }
-        names[count] = strdup(e->d_name);
-        if (!names[count])
-            goto oom;
-        count++;
-    }
-    closedir(d);
-    if (count)
-        qsort(names, count, sizeof *names, cmp_str);
-    *out = names;
-    *n = count;
-    return V2F_OK;
-oom:
-    closedir(d);
-    v2f__free_strings(names, count);
-    return v2f__fail(V2F_E_NO_MEMORY, "out of memory listing '%s'", dir);
+    return list_entries(dir, want_dirs ? LIST_DIRS : LIST_IMAGE_FILES, 0,
+                        out, n);
 }
